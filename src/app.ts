@@ -1,0 +1,269 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { useDisableIntrospection } from '@envelop/disable-introspection';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { type Clock, systemClock } from './clock.js';
+import { type Context, createContext } from './context.js';
+import type { DB } from './db/client.js';
+import type { Env } from './env.js';
+import { AuthenticationError, DomainError } from './errors.js';
+import { handleRisIngest } from './http/ingest-ris.js';
+import type { Logger } from './observability/logger.js';
+import { type AppPubSub, createAppPubSub } from './pubsub.js';
+import { printedSchema, schema } from './schema/index.js';
+import type { ServiceDeps } from './services/deps.js';
+import { viewerFromAuthorization } from './services/identity.js';
+import { ANONYMOUS, type Viewer } from './services/viewer.js';
+import { TelemetryEngine } from './telemetry/engine.js';
+
+export interface AppOptions {
+  env: Env;
+  db: DB;
+  logger: Logger;
+  clock?: Clock;
+  pubsub?: AppPubSub;
+}
+
+export interface App {
+  yoga: YogaServerInstance<{ req: IncomingMessage; res: ServerResponse }, Context>;
+  httpServer: Server;
+  deps: ServiceDeps;
+  telemetry: TelemetryEngine;
+  /** Listens and starts background telemetry work; resolves to the bound URLs. */
+  start(port?: number, host?: string): Promise<{ http: string; ws: string; port: number }>;
+  /** Stops accepting, disposes graphql-ws, closes sockets and the server; the caller closes the database. */
+  stop(): Promise<void>;
+}
+
+type ServerCtx = { req: IncomingMessage; res: ServerResponse };
+
+/** Turns domain errors into client-visible GraphQL errors with `extensions.code`; masks everything else. */
+function maskError(error: unknown, message: string, isDev?: boolean): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof DomainError) {
+    return new GraphQLError(original.message, {
+      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+      extensions: {
+        code: original.code,
+        ...(original.httpStatus !== 200 ? { http: { status: original.httpStatus } } : {}),
+      },
+    });
+  }
+  return defaultMaskError(error, message, isDev);
+}
+
+/** Rejects HTTP bodies over the limit before they are read (413), and chunked bodies we cannot size (411). */
+function bodyLimitPlugin(maxBytes: number): Plugin {
+  return {
+    onRequest({ request, endResponse, fetchAPI }) {
+      if (request.method !== 'POST') return;
+      const length = request.headers.get('content-length');
+      const problem =
+        length == null
+          ? { status: 411, message: 'Content-Length is required' }
+          : Number(length) > maxBytes
+            ? { status: 413, message: `Request body exceeds ${maxBytes} bytes` }
+            : null;
+      if (problem) {
+        endResponse(
+          new fetchAPI.Response(
+            JSON.stringify({ errors: [{ message: problem.message, extensions: { code: 'BAD_REQUEST' } }] }),
+            {
+              status: problem.status,
+              headers: { 'content-type': 'application/json' },
+            },
+          ),
+        );
+      }
+    },
+  };
+}
+
+export function buildApp(options: AppOptions): App {
+  const { env, db, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const pubsub = options.pubsub ?? createAppPubSub();
+  const telemetry = new TelemetryEngine({ db, pubsub, clock, logger, env });
+  const deps: ServiceDeps = { db, pubsub, clock, logger, env, telemetry };
+
+  const viewerFor = (authorization: string | null | undefined): Viewer => viewerFromAuthorization(deps, authorization);
+
+  const yoga = createYoga<ServerCtx, Context>({
+    schema,
+    logging: logger,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    maskedErrors: { maskError },
+    graphiql: env.GRAPHIQL
+      ? {
+          title: 'peerwatch',
+          subscriptionsProtocol: 'WS',
+          defaultQuery: `# peerwatch: Peering Service onboarding and live telemetry.
+# The catalogue is public; set an Authorization header (Bearer <token>) for the rest.
+query Partners {
+  partners(first: 5, filter: { market: "Europe" }) {
+    totalCount
+    edges { node { id name kind asn peeringLocations { name country } } }
+  }
+}
+`,
+        }
+      : false,
+    renderGraphiQL,
+    plugins: [
+      bodyLimitPlugin(env.MAX_BODY_BYTES),
+      EnvelopArmorPlugin({
+        maxDepth: { n: env.MAX_DEPTH },
+        maxAliases: { n: env.MAX_ALIASES },
+        maxTokens: { n: env.MAX_TOKENS },
+        maxDirectives: { n: 20 },
+        costLimit: { maxCost: env.MAX_COST },
+        blockFieldSuggestion: { enabled: env.NODE_ENV === 'production' },
+      }),
+      ...(env.INTROSPECTION ? [] : [useDisableIntrospection()]),
+    ],
+    context: ({ request, connectionParams }: { request?: Request; connectionParams?: Record<string, unknown> }) => {
+      // graphql-ws passes the viewer resolved at connection_init (see onConnect); HTTP and SSE read the header.
+      const wsViewer = (connectionParams as { viewer?: Viewer } | undefined)?.viewer;
+      const viewer = wsViewer ?? viewerFor(request?.headers.get('authorization'));
+      return createContext(deps, telemetry, viewer);
+    },
+  });
+
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      let healthy = false;
+      try {
+        healthy = db.$client.prepare('select 1 as ok').get() != null;
+      } catch (error) {
+        logger.error({ err: error }, 'health check failed');
+      }
+      res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: healthy ? 'ok' : 'unavailable' }));
+      return;
+    }
+    if (path === '/ingest/ris') {
+      if (req.method !== 'POST') {
+        res.writeHead(405, { allow: 'POST' });
+        res.end();
+        return;
+      }
+      await handleRisIngest(req, res, {
+        viewerFor: (authorization) => viewerFor(authorization),
+        telemetry,
+        maxBytes: env.INGEST_MAX_BODY_BYTES,
+        logger,
+      });
+      return;
+    }
+    if (path === '/schema.graphql' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(printedSchema());
+      return;
+    }
+    await yoga.handleNodeRequestAndResponse(req, res, { req, res });
+  };
+  const httpServer = createServer((req, res) => {
+    handler(req, res).catch((error) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: yoga.graphqlEndpoint,
+    maxPayload: env.MAX_BODY_BYTES,
+  });
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
+    {
+      // Authenticate once, at connection_init: a bad token closes the socket with 4403 Forbidden.
+      onConnect: (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        try {
+          ctx.extra.viewer =
+            authorization == null ? ANONYMOUS : viewerFor(typeof authorization === 'string' ? authorization : '');
+          return true;
+        } catch (error) {
+          if (error instanceof AuthenticationError) return false;
+          throw error;
+        }
+      },
+      // The enveloped execute/subscribe travel in rootValue (yoga's graphql-ws recipe).
+      // biome-ignore lint/suspicious/noExplicitAny: graphql-ws passes its own ExecutionArgs shape.
+      execute: (args: any) => args.rootValue.execute(args),
+      // biome-ignore lint/suspicious/noExplicitAny: as above.
+      subscribe: (args: any) => args.rootValue.subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const enveloped = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          connectionParams: { viewer: ctx.extra.viewer ?? ANONYMOUS },
+        });
+        let document: ReturnType<typeof enveloped.parse>;
+        try {
+          document = enveloped.parse(params.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
+        }
+        const args = {
+          schema: enveloped.schema,
+          operationName: params.operationName,
+          document,
+          variableValues: params.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+        let errors: readonly GraphQLError[];
+        try {
+          // graphql-armor rules throw instead of reporting; a throw must not close the socket.
+          errors = enveloped.validate(args.schema, args.document);
+        } catch (error) {
+          errors = [error instanceof GraphQLError ? error : new GraphQLError('Invalid operation')];
+        }
+        if (errors.length) return [...errors];
+        return args;
+      },
+    },
+    wsServer,
+    env.WS_KEEPALIVE_SECONDS * 1000,
+  );
+
+  return {
+    yoga,
+    httpServer,
+    deps,
+    telemetry,
+    async start(port = env.PORT, host = env.HOST) {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      telemetry.start();
+      const bound = (httpServer.address() as AddressInfo).port;
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      return { http: `http://${shownHost}:${bound}/graphql`, ws: `ws://${shownHost}:${bound}/graphql`, port: bound };
+    },
+    async stop() {
+      telemetry.stop();
+      await wsCleanup.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      if (httpServer.listening) {
+        httpServer.closeAllConnections();
+        await new Promise<void>((resolve, reject) => httpServer.close((e) => (e ? reject(e) : resolve())));
+      }
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * CIDR arithmetic on top of ipaddr.js. Pure functions, no I/O.
+ * Ranges are represented as fixed-width lowercase hex strings (8 chars for IPv4, 32 for IPv6) so that
+ * lexicographic order equals numeric order, both here and in SQL.
+ */
+
+export type Family = 4 | 6;
+
+export interface Cidr {
+  /** Normalised text form: network address + length, e.g. 203.0.113.0/24 or 2001:db8::/32. */
+  text: string;
+  family: Family;
+  length: number;
+  /** First address, fixed-width hex. */
+  start: string;
+  /** Last address, fixed-width hex. */
+  end: string;
+}
+
+export type CidrProblem = 'MALFORMED' | 'HOST_BITS_SET' | 'BAD_LENGTH';
+
+export type ParseResult = { ok: true; cidr: Cidr } | { ok: false; problem: CidrProblem; message: string };
+
+const bitsOf = (family: Family) => (family === 4 ? 32 : 128);
+
+function bytesToHex(bytes: number[]): string {
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function hexToBytes(hex: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < hex.length; i += 2) out.push(Number.parseInt(hex.slice(i, i + 2), 16));
+  return out;
+}
+
+function maskBytes(bytes: number[], length: number, fill: 0 | 1): number[] {
+  return bytes.map((byte, i) => {
+    const keep = Math.max(0, Math.min(8, length - i * 8));
+    const hostMask = 0xff >> keep;
+    return fill === 0 ? byte & ~hostMask & 0xff : byte | hostMask;
+  });
+}
+
+function addressText(bytes: number[]): string {
+  const addr = ipaddr.fromByteArray(bytes);
+  return addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
+}
+
+function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  if (text.includes(':') && ipaddr.IPv6.isValid(text) && !text.includes('%')) return ipaddr.IPv6.parse(text);
+  return null;
+}
+
+function build(bytes: number[], length: number): Cidr {
+  const family: Family = bytes.length === 4 ? 4 : 6;
+  const network = maskBytes(bytes, length, 0);
+  return {
+    text: `${addressText(network)}/${length}`,
+    family,
+    length,
+    start: bytesToHex(network),
+    end: bytesToHex(maskBytes(bytes, length, 1)),
+  };
+}
+
+/** Parses a CIDR strictly: four-part decimal IPv4 or IPv6, explicit length, no host bits set. */
+export function parseCidr(input: string): ParseResult {
+  const text = input.trim();
+  const slash = text.indexOf('/');
+  if (slash < 0)
+    return { ok: false, problem: 'MALFORMED', message: `"${input}" is not a CIDR prefix (missing /length)` };
+  const addr = parseAddress(text.slice(0, slash));
+  const lengthText = text.slice(slash + 1);
+  if (!addr || !/^\d{1,3}$/.test(lengthText)) {
+    return { ok: false, problem: 'MALFORMED', message: `"${input}" is not a valid IPv4 or IPv6 CIDR prefix` };
+  }
+  const bytes = addr.toByteArray();
+  const family: Family = bytes.length === 4 ? 4 : 6;
+  const length = Number(lengthText);
+  if (length > bitsOf(family)) {
+    return { ok: false, problem: 'BAD_LENGTH', message: `prefix length /${length} is too long for IPv${family}` };
+  }
+  const cidr = build(bytes, length);
+  if (bytesToHex(bytes) !== cidr.start) {
+    return {
+      ok: false,
+      problem: 'HOST_BITS_SET',
+      message: `"${input}" has host bits set; the network is ${cidr.text}`,
+    };
+  }
+  return { ok: true, cidr };
+}
+
+/** Parses a plain address or a CIDR (host bits allowed) and returns the covering prefix of the given lengths. */
+export function truncateTo(input: string, lengthV4: number, lengthV6: number): Cidr | null {
+  const text = input.trim();
+  const slash = text.indexOf('/');
+  const addr = parseAddress(slash < 0 ? text : text.slice(0, slash));
+  if (!addr) return null;
+  const bytes = addr.toByteArray();
+  const family: Family = bytes.length === 4 ? 4 : 6;
+  let length = family === 4 ? lengthV4 : lengthV6;
+  if (slash >= 0) {
+    const given = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(given) || Number(given) > bitsOf(family)) return null;
+    length = Math.min(length, Number(given));
+  }
+  return build(bytes, length);
+}
+
+/** Normalises a single address (IPv4 four-part decimal or IPv6) or returns null. */
+export function normaliseAddress(input: string): string | null {
+  const addr = parseAddress(input.trim());
+  return addr ? addressText(addr.toByteArray()) : null;
+}
+
+export function contains(outer: Cidr, inner: Cidr): boolean {
+  return (
+    outer.family === inner.family &&
+    outer.length <= inner.length &&
+    outer.start <= inner.start &&
+    inner.end <= outer.end
+  );
+}
+
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  return a.family === b.family && a.start <= b.end && b.start <= a.end;
+}
+
+/** The covering prefix of `cidr` at a shorter (or equal) length. */
+export function supernet(cidr: Cidr, length: number): Cidr {
+  return build(hexToBytes(cidr.start), Math.min(length, cidr.length));
+}
+
+/**
+ * Special-use space a customer may not register: RFC 1918, RFC 6598 (CGN), loopback, link-local,
+ * multicast, "this network"/unspecified, reserved (240/4), and for IPv6 unspecified, loopback, ULA,
+ * link-local, multicast and IPv4-mapped. The documentation ranges (192.0.2.0/24, 198.51.100.0/24,
+ * 203.0.113.0/24, 2001:db8::/32) are deliberately accepted so that demos and tests never name a real network.
+ */
+const SPECIAL_USE: ReadonlyArray<{ cidr: Cidr; label: string }> = (
+  [
+    ['0.0.0.0/8', 'unspecified ("this network", RFC 1122)'],
+    ['10.0.0.0/8', 'private-use (RFC 1918)'],
+    ['100.64.0.0/10', 'shared address space (RFC 6598)'],
+    ['127.0.0.0/8', 'loopback'],
+    ['169.254.0.0/16', 'link-local'],
+    ['172.16.0.0/12', 'private-use (RFC 1918)'],
+    ['192.168.0.0/16', 'private-use (RFC 1918)'],
+    ['224.0.0.0/4', 'multicast'],
+    ['240.0.0.0/4', 'reserved (RFC 1112) and broadcast'],
+    ['::/128', 'unspecified'],
+    ['::1/128', 'loopback'],
+    ['::ffff:0:0/96', 'IPv4-mapped'],
+    ['fc00::/7', 'unique local (RFC 4193)'],
+    ['fe80::/10', 'link-local'],
+    ['ff00::/8', 'multicast'],
+  ] as const
+).map(([text, label]) => {
+  const parsed = parseCidr(text);
+  if (!parsed.ok) throw new Error(`bad special-use range ${text}`);
+  return { cidr: parsed.cidr, label };
+});
+
+/** Returns a description of the special-use range the prefix overlaps, or null when it is public space. */
+export function specialUseOverlap(cidr: Cidr): string | null {
+  const hit = SPECIAL_USE.find((range) => overlaps(range.cidr, cidr));
+  return hit ? `${hit.cidr.text} (${hit.label})` : null;
+}
+
+/** The parsed CIDR, or undefined when the text is not a valid one. */
+export function tryParseCidr(text: string): Cidr | undefined {
+  const parsed = parseCidr(text);
+  return parsed.ok ? parsed.cidr : undefined;
+}

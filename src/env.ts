@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * The only module that reads process.env. Every problem is listed at once; the process exits with a
+ * clear message rather than starting half-configured.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(4000),
+  DATABASE_PATH: z.string().min(1).default('./data/peerwatch.db'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OPERATOR_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (it grants every permission)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  GRAPHIQL: bool.default(true),
+  INTROSPECTION: bool.default(true),
+  /** Largest accepted HTTP request body for /graphql, in bytes. */
+  MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** Largest accepted body for POST /ingest/ris (NDJSON), in bytes. */
+  INGEST_MAX_BODY_BYTES: int(1024, 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  MAX_DEPTH: int(2, 50).default(12),
+  MAX_ALIASES: int(1, 200).default(20),
+  MAX_TOKENS: int(100, 100_000).default(4000),
+  MAX_COST: int(100, 1_000_000).default(20_000),
+  /** Seconds between server pings on idle graphql-ws connections. */
+  WS_KEEPALIVE_SECONDS: int(0, 3600).default(12),
+  /** A PENDING prefix with no announcement turns FAILED after this many seconds. */
+  VALIDATION_TIMEOUT_SECONDS: int(1, 30 * 24 * 3600).default(900),
+  /** Distinct peers that must see an unexpected origin/more-specific/leak before it is reported. */
+  HIJACK_MIN_PEERS: int(1, 1000).default(2),
+  VISIBILITY_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.5),
+  EVENT_RETENTION_DAYS: int(1, 3650).default(30),
+  ROUTE_HISTORY_RETENTION_HOURS: int(1, 24 * 365).default(24),
+  LATENCY_RETENTION_DAYS: int(1, 3650).default(35),
+  /** Events queued for one subscription before it is ended as too slow. */
+  SUBSCRIPTION_QUEUE_LIMIT: int(10, 1_000_000).default(1000),
+  /** How often the telemetry engine runs time-based work (timeouts, bucket closing, retention). */
+  TELEMETRY_TICK_SECONDS: int(1, 3600).default(15),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+/** Parses an environment (process.env by default). Throws EnvError listing every problem. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** Defaults for tests and embedding: the schema's defaults with the given overrides. */
+export function testEnv(overrides: Partial<Env> = {}): Env {
+  return { ...parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), ...overrides };
+}

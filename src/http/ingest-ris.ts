@@ -1,0 +1,123 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createInterface } from 'node:readline';
+import { AuthenticationError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Viewer } from '../services/viewer.js';
+import type { TelemetryEngine } from '../telemetry/engine.js';
+import { checkRouteUpdate, fromRisMessage, MAX_BATCH, type RouteUpdate } from '../telemetry/route-input.js';
+
+const MAX_REPORTED_ERRORS = 100;
+const MAX_LINE_CHARS = 1024 * 1024;
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * POST /ingest/ris: RIS Live `ris_message`s (or their bare `data`) as newline-delimited JSON, e.g. a recorded
+ * RIS Live session piped with curl. COLLECTOR or OPERATOR. Lines are applied in batches of up to 10,000 (one
+ * transaction each); malformed lines are counted and reported (the first 100) and the rest are kept.
+ */
+export async function handleRisIngest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: {
+    viewerFor: (authorization: string | undefined) => Viewer;
+    telemetry: TelemetryEngine;
+    maxBytes: number;
+    logger: Logger;
+  },
+): Promise<void> {
+  let viewer: Viewer;
+  try {
+    viewer = options.viewerFor(req.headers.authorization);
+  } catch (error) {
+    if (error instanceof AuthenticationError) return reply(res, 401, { error: error.message });
+    throw error;
+  }
+  if (viewer.role !== 'COLLECTOR' && viewer.role !== 'OPERATOR') {
+    return reply(res, viewer.role === 'ANONYMOUS' ? 401 : 403, {
+      error: 'Only COLLECTOR or OPERATOR tokens can ingest telemetry',
+    });
+  }
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > options.maxBytes) return reply(res, 413, { error: `Body exceeds ${options.maxBytes} bytes` });
+
+  let bytes = 0;
+  let tooLarge = false;
+  req.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > options.maxBytes && !tooLarge) {
+      tooLarge = true;
+      req.destroy();
+    }
+  });
+
+  const totals = { accepted: 0, rejected: 0, ignored: 0, lines: 0, batches: 0 };
+  const errors: { line: number; field?: string[]; message: string }[] = [];
+  const reject = (line: number, message: string, field?: string[]) => {
+    totals.rejected++;
+    if (errors.length < MAX_REPORTED_ERRORS) errors.push({ line, ...(field ? { field } : {}), message });
+  };
+  let batch: RouteUpdate[] = [];
+  const flush = () => {
+    if (!batch.length) return;
+    totals.accepted += options.telemetry.applyRoutes(batch).accepted;
+    totals.batches++;
+    batch = [];
+  };
+
+  try {
+    const lines = createInterface({ input: req, crlfDelay: Number.POSITIVE_INFINITY });
+    for await (const text of lines) {
+      totals.lines++;
+      const lineNo = totals.lines;
+      if (!text.trim()) continue;
+      if (text.length > MAX_LINE_CHARS) {
+        reject(lineNo, `line longer than ${MAX_LINE_CHARS} characters`);
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        reject(lineNo, 'not valid JSON');
+        continue;
+      }
+      const input = fromRisMessage(value);
+      if (input === null) {
+        totals.ignored++;
+        continue;
+      }
+      if ('error' in input) {
+        reject(lineNo, input.error);
+        continue;
+      }
+      const checked = checkRouteUpdate(input, value);
+      if (!checked.ok) {
+        reject(lineNo, checked.message, checked.field);
+        continue;
+      }
+      batch.push(checked.update);
+      if (batch.length >= MAX_BATCH) flush();
+    }
+    if (tooLarge) {
+      return reply(res, 413, {
+        error: `Body exceeds ${options.maxBytes} bytes; ${totals.accepted} updates were applied`,
+        ...totals,
+      });
+    }
+    flush();
+  } catch (error) {
+    if (tooLarge) {
+      return reply(res, 413, {
+        error: `Body exceeds ${options.maxBytes} bytes; ${totals.accepted} updates were applied`,
+        ...totals,
+      });
+    }
+    options.logger.error({ err: error }, 'ris ingest failed');
+    return reply(res, 500, { error: 'Ingestion failed', ...totals });
+  }
+  reply(res, 200, { ...totals, errors });
+}

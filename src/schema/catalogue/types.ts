@@ -1,0 +1,96 @@
+import type { CustomerLocationView, PeeringLocationRow } from '../../services/catalogue.js';
+import type { PartnerRow, SessionRow } from '../../services/partners.js';
+import { canSeePartnerSessions } from '../../services/viewer.js';
+import { builder } from '../builder.js';
+
+const nonNull = <T>(rows: readonly (T | Error | null)[]): (T | null)[] =>
+  rows.map((r) => (r instanceof Error ? null : r));
+
+export const PartnerKindEnum = builder.enumType('PartnerKind', {
+  description: 'ISP: an internet service provider. IXP: an internet exchange (peers through its route servers).',
+  values: ['ISP', 'IXP'] as const,
+});
+
+export const AvailabilityEnum = builder.enumType('Availability', { values: ['AVAILABLE', 'UNAVAILABLE'] as const });
+
+export const PartnerRef = builder.objectRef<PartnerRow>('Partner');
+export const PeeringLocationRef = builder.objectRef<PeeringLocationRow>('PeeringLocation');
+export const PeeringSessionRef = builder.objectRef<SessionRow>('PeeringSession');
+
+builder.node(PartnerRef, {
+  description: 'A connectivity partner (ISP or IXP) that peers with Microsoft (AS8075) for Peering Service.',
+  id: { resolve: (p) => p.id },
+  loadMany: async (ids, ctx) => nonNull(await ctx.loaders.partner.loadMany(ids.map(Number))),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    kind: t.field({ type: PartnerKindEnum, resolve: (p) => p.kind }),
+    asn: t.exposeInt('asn', { description: "The partner's ASN (for an IXP: its route server ASN)." }),
+    markets: t.exposeStringList('markets', { description: 'Markets as published, e.g. Europe, Japan, North America.' }),
+    peeringLocations: t.field({
+      type: [PeeringLocationRef],
+      description: 'Metros where the partner peers with Microsoft, by name.',
+      resolve: (p, _args, ctx) => ctx.loaders.partnerLocations.load(p.id),
+    }),
+    sessions: t.field({
+      type: [PeeringSessionRef],
+      nullable: true,
+      description:
+        "The partner's BGP sessions with Microsoft. Visible to OPERATOR and to the partner itself (null otherwise).",
+      resolve: (p, _args, ctx) =>
+        canSeePartnerSessions(ctx.viewer, p.id) ? ctx.loaders.partnerSessions.load(p.id) : null,
+    }),
+  }),
+});
+
+builder.node(PeeringLocationRef, {
+  description: 'A Microsoft edge metro where partners peer with AS8075.',
+  id: { resolve: (l) => l.id },
+  loadMany: async (ids, ctx) => nonNull(await ctx.loaders.peeringLocation.loadMany(ids.map(Number))),
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Metro name, e.g. Amsterdam, Ashburn, Tokyo.' }),
+    country: t.exposeString('country'),
+    latitude: t.exposeFloat('lat'),
+    longitude: t.exposeFloat('lon'),
+    partners: t.field({
+      type: [PartnerRef],
+      resolve: (l, _args, ctx) => ctx.loaders.locationPartners.load(l.id),
+    }),
+  }),
+});
+
+builder.node(PeeringSessionRef, {
+  description: "One of a partner's BGP sessions with Microsoft. Visible to OPERATOR and the partner itself.",
+  id: { resolve: (s) => s.id },
+  loadMany: async (ids, ctx) => nonNull(await ctx.loaders.session.loadMany(ids.map(Number))),
+  fields: (t) => ({
+    partner: t.field({
+      type: PartnerRef,
+      resolve: async (s, _a, ctx) => (await ctx.loaders.partner.load(s.partnerId))!,
+    }),
+    peeringLocation: t.field({
+      type: PeeringLocationRef,
+      resolve: async (s, _a, ctx) => (await ctx.loaders.peeringLocation.load(s.peeringLocationId))!,
+    }),
+    routerName: t.exposeString('routerName'),
+    peerAddress: t.exposeString('peerAddress', {
+      description: "The partner's address on the session, as it appears as `peer` in route updates.",
+    }),
+    demo: t.exposeBoolean('demo', { description: 'True for the synthetic sessions seeded with the demo catalogue.' }),
+  }),
+});
+
+export const CustomerLocationRef = builder.objectRef<CustomerLocationView>('CustomerLocation').implement({
+  description: 'Where a customer site is: country and state/province, with the Azure region that serves it.',
+  fields: (t) => ({
+    country: t.exposeString('country'),
+    state: t.exposeString('state', { description: 'State or province (state-level location of the customer site).' }),
+    azureRegion: t.exposeString('azureRegion'),
+  }),
+});
+
+export const CountryRef = builder.objectRef<{ name: string; locations: CustomerLocationView[] }>('Country').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    locations: t.field({ type: [CustomerLocationRef], resolve: (c) => c.locations }),
+  }),
+});

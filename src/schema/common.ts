@@ -1,0 +1,74 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { USER_ERROR_CODES, type UserError } from '../errors.js';
+import { builder } from './builder.js';
+
+export const DateTimeScalar = builder.scalarType('DateTime', {
+  description: 'An instant as an ISO-8601 UTC string, e.g. 2026-11-28T05:21:01.000Z.',
+  serialize: (value) => new Date(value).toISOString(),
+  parseValue: (value) => {
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
+      throw new TypeError('DateTime must be an ISO-8601 string');
+    }
+    return new Date(value);
+  },
+});
+
+export const UserErrorCodeEnum = builder.enumType('UserErrorCode', {
+  description: 'Why a mutation refused its input. Nothing is written when any user error is returned.',
+  values: Object.fromEntries(USER_ERROR_CODES.map((code) => [code, { value: code }])) as Record<
+    (typeof USER_ERROR_CODES)[number],
+    { value: (typeof USER_ERROR_CODES)[number] }
+  >,
+});
+
+export const UserErrorRef = builder.objectRef<UserError>('UserError').implement({
+  description: 'An expected failure, returned as data.',
+  fields: (t) => ({
+    code: t.field({ type: UserErrorCodeEnum, resolve: (e) => e.code }),
+    field: t.stringList({
+      nullable: true,
+      description: 'Path to the offending input field, e.g. ["input", "prefixes", "0", "prefix"].',
+      resolve: (e) => e.field,
+    }),
+    message: t.exposeString('message'),
+  }),
+});
+
+/**
+ * Decodes a global id of the given type(s) to its numeric key; null when it is malformed or of another type
+ * (mutations then answer NOT_FOUND; a bad id never throws).
+ */
+export function decodeId(globalId: string | null | undefined, ...typenames: string[]): number | null {
+  if (globalId == null) return null;
+  try {
+    const { typename, id } = decodeGlobalID(globalId);
+    if (!typenames.includes(typename) || !/^\d{1,15}$/.test(id)) return null;
+    return Number(id);
+  } catch {
+    return null;
+  }
+}
+
+/** Standard payload fields: userErrors plus one nullable result field. */
+export interface Payload<T> {
+  result: T | null;
+  userErrors: UserError[];
+}
+
+import type { Result } from '../errors.js';
+
+export function toPayload<T>(result: Result<T>): Payload<T> {
+  return result.ok ? { result: result.value, userErrors: [] } : { result: null, userErrors: result.errors };
+}
+
+/** Defines `<Name>Payload { <field>: <type> (nullable), userErrors: [UserError!]! }`. */
+// biome-ignore lint/suspicious/noExplicitAny: Pothos output refs are generic over their shape.
+export function payloadType<T>(name: string, field: string, type: any, description?: string) {
+  return builder.objectRef<Payload<T>>(name).implement({
+    description,
+    fields: (t) => ({
+      [field]: t.field({ type, nullable: true, resolve: (p: Payload<T>) => p.result as never }),
+      userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+    }),
+  });
+}

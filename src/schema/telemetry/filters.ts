@@ -1,0 +1,58 @@
+import type { Context } from '../../context.js';
+import { tryParseCidr } from '../../domain/cidr.js';
+import { InputError, NotFoundError } from '../../errors.js';
+import type { EventFilter } from '../../telemetry/event-log.js';
+import { builder } from '../builder.js';
+import { decodeId } from '../common.js';
+import { EventLevelEnum, PrefixEventTypeEnum } from './types.js';
+
+export const PrefixEventFilterInput = builder.inputType('PrefixEventFilter', {
+  fields: (t) => ({
+    peeringServiceId: t.id(),
+    prefixId: t.id(),
+    prefix: t.string({ description: 'A CIDR: events whose observed prefix equals it or is a more-specific of it.' }),
+    minLevel: t.field({ type: EventLevelEnum }),
+    types: t.field({ type: [PrefixEventTypeEnum] }),
+    since: t.field({ type: 'DateTime', description: 'occurredAt >= since.' }),
+    until: t.field({ type: 'DateTime', description: 'occurredAt < until.' }),
+  }),
+});
+
+export type PrefixEventFilterShape = typeof PrefixEventFilterInput.$inferInput;
+
+/**
+ * Resolves a filter's global ids to rows the viewer may see. Naming a peering service or prefix the viewer
+ * cannot see is NOT_FOUND (never an empty stream that looks like "no events").
+ */
+export async function resolveEventFilter(
+  ctx: Context,
+  filter: PrefixEventFilterShape | null | undefined,
+): Promise<EventFilter> {
+  if (!filter) return {};
+  let peeringServiceId: number | null = null;
+  let prefixId: number | null = null;
+  if (filter.peeringServiceId != null) {
+    peeringServiceId = decodeId(filter.peeringServiceId, 'PeeringService');
+    if (peeringServiceId == null || !(await ctx.loaders.peeringService.load(peeringServiceId))) {
+      throw new NotFoundError('No such peering service');
+    }
+  }
+  if (filter.prefixId != null) {
+    prefixId = decodeId(filter.prefixId, 'Prefix');
+    if (prefixId == null || !(await ctx.loaders.prefix.load(prefixId))) throw new NotFoundError('No such prefix');
+  }
+  let prefix = null;
+  if (filter.prefix != null) {
+    prefix = tryParseCidr(filter.prefix);
+    if (!prefix) throw new InputError(`filter.prefix "${filter.prefix}" is not a valid CIDR`);
+  }
+  return {
+    peeringServiceId,
+    prefixId,
+    prefix,
+    minLevel: filter.minLevel ?? null,
+    types: filter.types ?? null,
+    since: filter.since?.getTime() ?? null,
+    until: filter.until?.getTime() ?? null,
+  };
+}

@@ -1,0 +1,138 @@
+import { GraphQLError } from 'graphql';
+import type { Context } from '../../context.js';
+import { DomainError, NotFoundError } from '../../errors.js';
+import { createLoaders } from '../../loaders.js';
+import type { LatencyUpdateMessage } from '../../pubsub.js';
+import { decodeCursor } from '../../services/pagination.js';
+import { canSeeService, requireReader } from '../../services/viewer.js';
+import { EVENT_CURSOR_KIND } from '../../telemetry/event-log.js';
+import { prefixEventStream, type StreamItem } from '../../telemetry/stream.js';
+import { builder } from '../builder.js';
+import { decodeId } from '../common.js';
+import { PrefixRef } from '../registration/types.js';
+import { PrefixEventFilterInput, resolveEventFilter } from './filters.js';
+import { LatencyBucketRef, LatencyGranularityEnum, PrefixEventStreamItem } from './types.js';
+
+/** Each delivered item is resolved with fresh loaders: a subscription's context lives as long as the stream. */
+function refreshLoaders(ctx: Context): void {
+  ctx.loaders = createLoaders(ctx.deps.db, ctx.viewer);
+}
+
+/** Domain errors raised while streaming become GraphQL errors with `extensions.code` (graphql-ws keeps them). */
+async function* withGraphQLErrors<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (error) {
+    if (error instanceof DomainError) throw new GraphQLError(error.message, { extensions: { code: error.code } });
+    throw error;
+  }
+}
+
+/** Keeps only the messages `keep` accepts; ends the pubsub subscription when the consumer stops. */
+async function* filtered<T>(source: AsyncIterable<T>, keep: (message: T) => boolean): AsyncGenerator<T> {
+  for await (const message of source) if (keep(message)) yield message;
+}
+
+async function visibleServiceId(ctx: Context, id: string | null | undefined): Promise<number | null> {
+  if (id == null) return null;
+  const serviceId = decodeId(id, 'PeeringService');
+  if (serviceId == null || !(await ctx.loaders.peeringService.load(serviceId)))
+    throw new NotFoundError('No such peering service');
+  return serviceId;
+}
+
+type LatencyUpdateShape = { message: LatencyUpdateMessage };
+
+const LatencyUpdateRef = builder.objectRef<LatencyUpdateShape>('LatencyUpdate').implement({
+  fields: (t) => ({
+    prefix: t.field({
+      type: PrefixRef,
+      resolve: async ({ message }, _a, ctx) => (await ctx.loaders.prefix.load(message.prefixId))!,
+    }),
+    bucket: t.field({
+      type: LatencyBucketRef,
+      resolve: ({ message }, _a, ctx) =>
+        ctx.telemetry.latencyBucket(message.measuredPrefix, message.granularity, message.start)!,
+    }),
+    granularity: t.field({ type: LatencyGranularityEnum, resolve: ({ message }) => message.granularity }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  prefixEvents: t.field({
+    type: PrefixEventStreamItem,
+    description:
+      'Replays every matching event after `after` (if given), then streams live ones, in cursor order, each once. ' +
+      'A cursor past retention first yields ResyncRequired. A consumer that falls SUBSCRIPTION_QUEUE_LIMIT events behind ' +
+      'is ended with SUBSCRIPTION_OVERFLOW; resubscribe with the last cursor received.',
+    args: { filter: t.arg({ type: PrefixEventFilterInput }), after: t.arg.string() },
+    subscribe: async (_root, args, ctx) => {
+      requireReader(ctx.viewer);
+      const afterSeq = args.after != null ? decodeCursor(EVENT_CURSOR_KIND, args.after) : null;
+      const filter = await resolveEventFilter(ctx, args.filter);
+      return withGraphQLErrors(
+        prefixEventStream({
+          db: ctx.deps.db,
+          pubsub: ctx.deps.pubsub,
+          filter,
+          scope: ctx.loaders.scope,
+          afterSeq,
+          queueLimit: ctx.deps.env.SUBSCRIPTION_QUEUE_LIMIT,
+        }),
+      );
+    },
+    resolve: (item: StreamItem, _args, ctx) => {
+      refreshLoaders(ctx);
+      return item;
+    },
+  }),
+  prefixValidationChanged: t.field({
+    type: PrefixRef,
+    description: 'A prefix changed validation state (PENDING, VERIFIED, WARNING, FAILED...).',
+    args: { peeringServiceId: t.arg.id() },
+    subscribe: async (_root, args, ctx) => {
+      requireReader(ctx.viewer);
+      const serviceId = await visibleServiceId(ctx, args.peeringServiceId);
+      return filtered(
+        ctx.deps.pubsub.subscribe('telemetry:prefix-validation'),
+        (change) => canSeeService(ctx.viewer, change) && (serviceId == null || change.peeringServiceId === serviceId),
+      );
+    },
+    resolve: async (change: { prefixId: number }, _args, ctx) => {
+      refreshLoaders(ctx);
+      const prefix = await ctx.loaders.prefix.load(change.prefixId);
+      if (!prefix) throw new NotFoundError('The prefix was removed');
+      return prefix;
+    },
+  }),
+  latencyUpdated: t.field({
+    type: LatencyUpdateRef,
+    description: 'A latency bucket changed; at most one push per bucket per second.',
+    args: {
+      prefixId: t.arg.id(),
+      peeringServiceId: t.arg.id(),
+      granularity: t.arg({ type: LatencyGranularityEnum }),
+    },
+    subscribe: async (_root, args, ctx) => {
+      requireReader(ctx.viewer);
+      const serviceId = await visibleServiceId(ctx, args.peeringServiceId);
+      let prefixId: number | null = null;
+      if (args.prefixId != null) {
+        prefixId = decodeId(args.prefixId, 'Prefix');
+        if (prefixId == null || !(await ctx.loaders.prefix.load(prefixId))) throw new NotFoundError('No such prefix');
+      }
+      return filtered(
+        ctx.deps.pubsub.subscribe('telemetry:latency'),
+        (m) =>
+          canSeeService(ctx.viewer, m) &&
+          (serviceId == null || m.peeringServiceId === serviceId) &&
+          (prefixId == null || m.prefixId === prefixId) &&
+          (args.granularity == null || m.granularity === args.granularity),
+      );
+    },
+    resolve: (message: LatencyUpdateMessage, _args, ctx) => {
+      refreshLoaders(ctx);
+      return { message };
+    },
+  }),
+}));

@@ -1,0 +1,98 @@
+import { and, asc, desc, eq, exists, gt, lt, type SQL, sql } from 'drizzle-orm';
+import type { DB } from '../db/client.js';
+import { countries, customerLocations, partnerPeeringLocations, partners, peeringLocations } from '../db/schema.js';
+import { buildConnection, type Connection, type PageRequest } from './pagination.js';
+import type { PartnerRow } from './partners.js';
+
+/** Read side of the public catalogue: partners, peering locations, countries, customer locations. */
+
+export const PARTNER_CURSOR_KIND = 'partner';
+
+export interface PartnerFilter {
+  kind?: 'ISP' | 'IXP' | null;
+  /** Case-insensitive market name, e.g. "europe". */
+  market?: string | null;
+  /** Case-insensitive peering location (metro) name. */
+  peeringLocation?: string | null;
+  /** Case-insensitive substring of the partner name. */
+  search?: string | null;
+}
+
+const likeEscape = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function partnerWhere(filter: PartnerFilter): SQL | undefined {
+  return and(
+    filter.kind ? eq(partners.kind, filter.kind) : undefined,
+    filter.market
+      ? sql`exists (select 1 from json_each(${partners.markets}) where lower(json_each.value) = lower(${filter.market.trim()}))`
+      : undefined,
+    filter.peeringLocation
+      ? exists(
+          sql`select 1 from ${partnerPeeringLocations} join ${peeringLocations} on ${peeringLocations.id} = ${partnerPeeringLocations.peeringLocationId}
+              where ${partnerPeeringLocations.partnerId} = ${partners.id} and lower(${peeringLocations.name}) = lower(${filter.peeringLocation.trim()})`,
+        )
+      : undefined,
+    filter.search ? sql`${partners.name} like ${likeEscape(filter.search.trim())} escape '\\'` : undefined,
+  );
+}
+
+export function listPartners(db: DB, filter: PartnerFilter, request: PageRequest): Connection<PartnerRow> {
+  const where = partnerWhere(filter);
+  const rows = db
+    .select()
+    .from(partners)
+    .where(
+      and(
+        where,
+        request.afterKey != null ? gt(partners.id, request.afterKey) : undefined,
+        request.beforeKey != null ? lt(partners.id, request.beforeKey) : undefined,
+      ),
+    )
+    .orderBy(request.backwards ? desc(partners.id) : asc(partners.id))
+    .limit(request.limit + 1)
+    .all();
+  const totalCount = db.select({ n: sql<number>`count(*)` }).from(partners).where(where).get()!.n;
+  return buildConnection(PARTNER_CURSOR_KIND, request, rows, (r) => r.id, totalCount);
+}
+
+export type PeeringLocationRow = typeof peeringLocations.$inferSelect;
+
+export function listPeeringLocations(db: DB, country?: string | null): PeeringLocationRow[] {
+  return db
+    .select()
+    .from(peeringLocations)
+    .where(country ? sql`lower(${peeringLocations.country}) = lower(${country.trim()})` : undefined)
+    .orderBy(asc(peeringLocations.name))
+    .all();
+}
+
+export interface CustomerLocationView {
+  id: number;
+  country: string;
+  state: string;
+  azureRegion: string;
+}
+
+export function listCustomerLocations(db: DB, country?: string | null): CustomerLocationView[] {
+  return db
+    .select({
+      id: customerLocations.id,
+      country: countries.name,
+      state: customerLocations.state,
+      azureRegion: customerLocations.azureRegion,
+    })
+    .from(customerLocations)
+    .innerJoin(countries, eq(countries.id, customerLocations.countryId))
+    .where(country ? sql`lower(${countries.name}) = lower(${country.trim()})` : undefined)
+    .orderBy(asc(countries.name), asc(customerLocations.state))
+    .all();
+}
+
+export function listCountries(db: DB): { name: string; locations: CustomerLocationView[] }[] {
+  const byCountry = new Map<string, CustomerLocationView[]>();
+  for (const name of db.select({ name: countries.name }).from(countries).orderBy(asc(countries.name)).all()) {
+    byCountry.set(name.name, []);
+  }
+  for (const loc of listCustomerLocations(db)) byCountry.get(loc.country)?.push(loc);
+  return [...byCountry].map(([name, locations]) => ({ name, locations }));
+}

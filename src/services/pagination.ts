@@ -1,0 +1,93 @@
+import { InputError } from '../errors.js';
+
+/**
+ * Keyset pagination over an integer key (row id or event sequence), Relay style.
+ * Cursors are opaque: base64url of "<kind>:<key>".
+ */
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface PageRequest {
+  /** Rows with key > afterKey. */
+  afterKey: number | null;
+  /** Rows with key < beforeKey. */
+  beforeKey: number | null;
+  /** Page size; the query should fetch limit + 1 rows to learn whether there is more. */
+  limit: number;
+  /** True for last/before: fetch in descending order, then reverse. */
+  backwards: boolean;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+export function encodeCursor(kind: string, key: number): string {
+  return Buffer.from(`${kind}:${key}`, 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor of the given kind; a malformed or foreign cursor is an InputError. */
+export function decodeCursor(kind: string, cursor: string, argName = 'after'): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^([a-z]+):(\d{1,15})$/.exec(text);
+  if (!match || match[1] !== kind || Buffer.from(text, 'utf8').toString('base64url') !== cursor) {
+    throw new InputError(`\`${argName}\` is not a valid cursor for this list`);
+  }
+  return Number(match[2]);
+}
+
+function checkSize(name: string, value: number | null | undefined): void {
+  if (value == null) return;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw new InputError(`\`${name}\` must be between 1 and ${MAX_PAGE_SIZE} (got ${value})`);
+  }
+}
+
+export function pageRequest(kind: string, args: PageArgs, defaultSize = DEFAULT_PAGE_SIZE): PageRequest {
+  checkSize('first', args.first);
+  checkSize('last', args.last);
+  if (args.first != null && args.last != null) throw new InputError('Pass `first` or `last`, not both');
+  const afterKey = args.after ? decodeCursor(kind, args.after, 'after') : null;
+  const beforeKey = args.before ? decodeCursor(kind, args.before, 'before') : null;
+  const backwards = args.last != null || (args.before != null && args.first == null);
+  return { afterKey, beforeKey, limit: args.first ?? args.last ?? defaultSize, backwards };
+}
+
+/** Builds the connection from rows fetched with limit + 1 in the request's direction. */
+export function buildConnection<T>(
+  kind: string,
+  request: PageRequest,
+  rows: T[],
+  keyOf: (row: T) => number,
+  totalCount: number,
+): Connection<T> {
+  const hasMore = rows.length > request.limit;
+  const page = rows.slice(0, request.limit);
+  if (request.backwards) page.reverse();
+  const edges = page.map((node) => ({ cursor: encodeCursor(kind, keyOf(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: request.backwards ? false : hasMore,
+      hasPreviousPage: request.backwards ? hasMore : false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount,
+  };
+}

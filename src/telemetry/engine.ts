@@ -1,0 +1,277 @@
+import { inTransaction } from '../db/client.js';
+import { type UserError, userError } from '../errors.js';
+import type { LatencyUpdateMessage } from '../pubsub.js';
+import type { ServiceDeps, TelemetryHooks } from '../services/deps.js';
+import { type AnalysisQueries, analysisQueries, analyzePrefix } from './analytics.js';
+import { pruneEvents } from './event-log.js';
+import {
+  type CheckedSample,
+  checkSample,
+  evaluateLatency,
+  type LatencyQueries,
+  type LatencySampleInput,
+  latencyQueries,
+  recordSamples,
+} from './latency.js';
+import { checkRouteUpdate, MAX_BATCH, type RouteUpdate, type RouteUpdateInput } from './route-input.js';
+import { applyRouteBatch, type RouteStatements, routeStatements } from './routes.js';
+import { newOutbox, type Outbox, type WatchedPrefix, type WatchQueries, watchQueries } from './watch.js';
+
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  /** Well-formed items that concern nothing peerwatch watches (latency outside every registered prefix, non-UPDATE RIS messages). */
+  ignored: number;
+  userErrors: UserError[];
+}
+
+type EngineDeps = Omit<ServiceDeps, 'telemetry'>;
+
+/** Publishes at most one message per key per second: the first at once, the latest at the end of the window. */
+class Coalescer<T> {
+  private windows = new Map<string, { timer: NodeJS.Timeout; pending: T | null }>();
+  constructor(
+    private readonly intervalMs: number,
+    private readonly send: (message: T) => void,
+  ) {}
+  push(key: string, message: T): void {
+    const open = this.windows.get(key);
+    if (open) {
+      open.pending = message;
+      return;
+    }
+    this.send(message);
+    this.openWindow(key);
+  }
+  private openWindow(key: string): void {
+    const timer = setTimeout(() => {
+      const window = this.windows.get(key);
+      this.windows.delete(key);
+      if (window?.pending) {
+        this.send(window.pending);
+        this.openWindow(key);
+      }
+    }, this.intervalMs);
+    timer.unref();
+    this.windows.set(key, { timer, pending: null });
+  }
+  stop(): void {
+    for (const { timer } of this.windows.values()) clearTimeout(timer);
+    this.windows.clear();
+  }
+}
+
+/**
+ * The telemetry engine: ingestion (BGP updates, latency samples), the continuous prefix validation, route
+ * analytics, latency rollups and degradation, and retention. Each batch runs in one transaction; events are
+ * published only after it commits.
+ */
+export class TelemetryEngine implements TelemetryHooks {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly latencyPublisher: Coalescer<LatencyUpdateMessage>;
+  private queries: {
+    watch: WatchQueries;
+    analysis: AnalysisQueries;
+    routes: RouteStatements;
+    latency: LatencyQueries;
+  } | null = null;
+
+  constructor(readonly deps: EngineDeps) {
+    this.latencyPublisher = new Coalescer(1000, (message) => deps.pubsub.publish('telemetry:latency', message));
+  }
+
+  /** Prepared statements, created on first use (the database must be migrated by then). */
+  private get q() {
+    if (!this.queries) {
+      const { db } = this.deps;
+      this.queries = {
+        watch: watchQueries(db),
+        analysis: analysisQueries(db),
+        routes: routeStatements(db),
+        latency: latencyQueries(db),
+      };
+    }
+    return this.queries;
+  }
+
+  private get settings() {
+    return this.deps.env;
+  }
+
+  private publish(outbox: Outbox): void {
+    for (const event of outbox.events) this.deps.pubsub.publish('telemetry:prefix-event', event);
+    for (const change of outbox.validationChanges) this.deps.pubsub.publish('telemetry:prefix-validation', change);
+  }
+
+  private analyze(prefixes: WatchedPrefix[], asOf: number): void {
+    if (!prefixes.length) return;
+    const now = this.deps.clock.now();
+    const outbox = newOutbox();
+    inTransaction(this.deps.db, (tx) => {
+      for (const watched of prefixes) analyzePrefix(tx, this.q.analysis, this.settings, watched, asOf, now, outbox);
+    });
+    this.publish(outbox);
+  }
+
+  /** New prefixes: validate them against the routes already known (the partner may announce before registration). */
+  prefixesRegistered(prefixIds: number[]): void {
+    this.analyze(
+      prefixIds.map((id) => this.q.watch.byId(id)).filter((w): w is WatchedPrefix => w != null),
+      this.deps.clock.now(),
+    );
+  }
+
+  /** A partner gained a session: its prefixes' required sessions changed. */
+  sessionsChanged(partnerId: number): void {
+    const ids = this.deps.db.$client
+      .prepare(
+        'select p.id from prefixes p join peering_services s on s.id = p.peering_service_id where s.partner_id = ?',
+      )
+      .all(partnerId) as { id: number }[];
+    this.prefixesRegistered(ids.map((r) => r.id));
+  }
+
+  ingestRouteUpdates(inputs: RouteUpdateInput[], fieldPrefix: string[] = ['input', 'updates']): IngestResult {
+    if (inputs.length > MAX_BATCH) {
+      return {
+        accepted: 0,
+        rejected: inputs.length,
+        ignored: 0,
+        userErrors: [
+          userError('LIMIT_EXCEEDED', fieldPrefix, `At most ${MAX_BATCH} updates per call (got ${inputs.length})`),
+        ],
+      };
+    }
+    const userErrors: UserError[] = [];
+    const updates: RouteUpdate[] = [];
+    inputs.forEach((input, i) => {
+      const checked = checkRouteUpdate(input);
+      if (checked.ok) updates.push(checked.update);
+      else userErrors.push(userError('INVALID_INPUT', [...fieldPrefix, String(i), ...checked.field], checked.message));
+    });
+    return { ...this.applyRoutes(updates), rejected: userErrors.length, userErrors };
+  }
+
+  /** Applies already-checked updates in one transaction (also used by the NDJSON endpoint). */
+  applyRoutes(updates: RouteUpdate[]): { accepted: number; ignored: number } {
+    if (!updates.length) return { accepted: 0, ignored: 0 };
+    const outbox = newOutbox();
+    const now = this.deps.clock.now();
+    inTransaction(this.deps.db, (tx) =>
+      applyRouteBatch(tx, this.q.routes, this.q.watch, this.q.analysis, this.settings, updates, now, outbox),
+    );
+    this.publish(outbox);
+    return { accepted: updates.length, ignored: 0 };
+  }
+
+  ingestLatencySamples(inputs: LatencySampleInput[], fieldPrefix: string[] = ['input', 'samples']): IngestResult {
+    if (inputs.length > MAX_BATCH) {
+      return {
+        accepted: 0,
+        rejected: inputs.length,
+        ignored: 0,
+        userErrors: [
+          userError('LIMIT_EXCEEDED', fieldPrefix, `At most ${MAX_BATCH} samples per call (got ${inputs.length})`),
+        ],
+      };
+    }
+    const now = this.deps.clock.now();
+    const retentionMs = this.settings.LATENCY_RETENTION_DAYS * 86_400_000;
+    const userErrors: UserError[] = [];
+    const samples: CheckedSample[] = [];
+    inputs.forEach((input, i) => {
+      const checked = checkSample(input, now, retentionMs);
+      if (checked.ok) samples.push(checked.sample);
+      else userErrors.push(userError('INVALID_INPUT', [...fieldPrefix, String(i), ...checked.field], checked.message));
+    });
+    if (!samples.length) return { accepted: 0, ignored: 0, rejected: userErrors.length, userErrors };
+    const outbox = newOutbox();
+    const { touched, matched } = inTransaction(this.deps.db, (tx) => {
+      const result = recordSamples(this.q.latency, this.q.watch, samples);
+      // A 5-minute bucket is closed once a later sample for the same prefix arrived.
+      for (const { watched, ts } of result.latestByPrefix.values()) {
+        evaluateLatency(tx, this.q.latency, this.latencyState(), watched, ts, outbox);
+      }
+      return result;
+    });
+    this.publish(outbox);
+    for (const bucket of touched) {
+      const { watched } = bucket;
+      this.latencyPublisher.push(`${watched.id}|${bucket.granularity}|${bucket.start}`, {
+        prefixId: watched.id,
+        peeringServiceId: watched.peeringServiceId,
+        customerId: watched.customerId,
+        partnerId: watched.partnerId,
+        measuredPrefix: bucket.measuredPrefix,
+        granularity: bucket.granularity,
+        start: bucket.start,
+      });
+    }
+    return { accepted: samples.length, ignored: samples.length - matched, rejected: userErrors.length, userErrors };
+  }
+
+  latencyBuckets(measuredPrefix: string, granularity: 'FIVE_MINUTES' | 'ONE_HOUR', from: number, to: number) {
+    return this.q.latency.range(measuredPrefix, granularity, from, to);
+  }
+
+  latencyBucket(measuredPrefix: string, granularity: 'FIVE_MINUTES' | 'ONE_HOUR', start: number) {
+    return this.q.latency.one(measuredPrefix, granularity, start);
+  }
+
+  private latencyState() {
+    const { analysis } = this.q;
+    return { get: (id: number) => analysis.watchState(id), open: analysis.open, close: analysis.close };
+  }
+
+  /**
+   * Time-based work: PENDING prefixes past the validation timeout, 5-minute latency buckets that closed with no
+   * later sample, and retention. Runs every TELEMETRY_TICK_SECONDS; tests call it after moving the clock.
+   */
+  tick(): void {
+    const now = this.deps.clock.now();
+    const { env } = this.deps;
+    this.analyze(this.q.watch.pendingCreatedBefore(now - env.VALIDATION_TIMEOUT_SECONDS * 1000), now);
+
+    const outbox = newOutbox();
+    inTransaction(this.deps.db, (tx) => {
+      const withLatency = tx.$client
+        .prepare(
+          `select distinct p.id from prefixes p
+           where exists (select 1 from prefix_watch_state w where w.prefix_id = p.id and w.key = 'latency:cursor')`,
+        )
+        .all() as { id: number }[];
+      for (const { id } of withLatency) {
+        const watched = this.q.watch.byId(id);
+        if (watched) evaluateLatency(tx, this.q.latency, this.latencyState(), watched, now, outbox);
+      }
+      pruneEvents(tx, now - env.EVENT_RETENTION_DAYS * 86_400_000);
+      tx.$client
+        .prepare('delete from route_updates where received_at < ?')
+        .run(now - env.ROUTE_HISTORY_RETENTION_HOURS * 3_600_000);
+      tx.$client
+        .prepare('delete from latency_buckets where start < ?')
+        .run(now - env.LATENCY_RETENTION_DAYS * 86_400_000);
+      // Withdrawn routes only matter for the 24 h visibility window.
+      tx.$client.prepare('delete from route_states where announced = 0 and updated_at < ?').run(now - 25 * 3_600_000);
+    });
+    this.publish(outbox);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (error) {
+        this.deps.logger.error({ err: error }, 'telemetry tick failed');
+      }
+    }, this.settings.TELEMETRY_TICK_SECONDS * 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.latencyPublisher.stop();
+  }
+}

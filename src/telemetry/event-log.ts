@@ -1,0 +1,169 @@
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import type { DB } from '../db/client.js';
+import { EVENT_LEVELS, type EventLevel, prefixEvents, telemetryMeta } from '../db/schema.js';
+import { type Cidr, contains } from '../domain/cidr.js';
+import { buildConnection, type Connection, type PageRequest } from '../services/pagination.js';
+import type { ServiceScope } from '../services/viewer.js';
+
+/**
+ * The append-only prefix event log. `seq` is the cursor: strictly increasing and never reused.
+ * Used by the query (pages), by subscriptions (replay then live) and by the analytics (append).
+ */
+
+export type PrefixEventRecord = typeof prefixEvents.$inferSelect;
+export type NewPrefixEvent = Omit<typeof prefixEvents.$inferInsert, 'seq' | 'levelRank'>;
+
+export const EVENT_CURSOR_KIND = 'evt';
+
+export const levelRank = (level: EventLevel): number => EVENT_LEVELS.indexOf(level);
+
+/** A filter resolved to internal ids (the GraphQL layer decodes global ids and parses the CIDR). */
+export interface EventFilter {
+  peeringServiceId?: number | null;
+  prefixId?: number | null;
+  /** Observed prefix equals it or is a more-specific of it. */
+  prefix?: Cidr | null;
+  minLevel?: EventLevel | null;
+  types?: string[] | null;
+  /** ms since the epoch, inclusive. */
+  since?: number | null;
+  /** ms since the epoch, exclusive. */
+  until?: number | null;
+}
+
+function scopeWhere(scope: ServiceScope): SQL | undefined {
+  if ('all' in scope) return undefined;
+  if ('customerId' in scope) return eq(prefixEvents.customerId, scope.customerId);
+  if ('partnerId' in scope) return eq(prefixEvents.partnerId, scope.partnerId);
+  return sql`0`;
+}
+
+export function eventWhere(filter: EventFilter, scope: ServiceScope): SQL | undefined {
+  const parts: (SQL | undefined)[] = [scopeWhere(scope)];
+  if (filter.peeringServiceId != null) parts.push(eq(prefixEvents.peeringServiceId, filter.peeringServiceId));
+  if (filter.prefixId != null) parts.push(eq(prefixEvents.prefixId, filter.prefixId));
+  if (filter.prefix) {
+    parts.push(
+      eq(prefixEvents.observedFamily, filter.prefix.family),
+      gte(prefixEvents.observedRangeStart, filter.prefix.start),
+      lte(prefixEvents.observedRangeEnd, filter.prefix.end),
+    );
+  }
+  if (filter.minLevel) parts.push(gte(prefixEvents.levelRank, levelRank(filter.minLevel)));
+  if (filter.types?.length) parts.push(inArray(prefixEvents.type, filter.types));
+  if (filter.since != null) parts.push(gte(prefixEvents.occurredAt, filter.since));
+  if (filter.until != null) parts.push(lt(prefixEvents.occurredAt, filter.until));
+  return and(...parts);
+}
+
+/** The same filter, applied in memory to live events. */
+export function eventMatches(event: PrefixEventRecord, filter: EventFilter, scope: ServiceScope): boolean {
+  if ('none' in scope) return false;
+  if ('customerId' in scope && event.customerId !== scope.customerId) return false;
+  if ('partnerId' in scope && event.partnerId !== scope.partnerId) return false;
+  if (filter.peeringServiceId != null && event.peeringServiceId !== filter.peeringServiceId) return false;
+  if (filter.prefixId != null && event.prefixId !== filter.prefixId) return false;
+  if (
+    filter.prefix &&
+    !contains(filter.prefix, {
+      text: event.observedPrefix,
+      family: event.observedFamily as 4 | 6,
+      length: Number(event.observedPrefix.split('/')[1]),
+      start: event.observedRangeStart,
+      end: event.observedRangeEnd,
+    })
+  ) {
+    return false;
+  }
+  if (filter.minLevel && event.levelRank < levelRank(filter.minLevel)) return false;
+  if (filter.types?.length && !filter.types.includes(event.type)) return false;
+  if (filter.since != null && event.occurredAt < filter.since) return false;
+  if (filter.until != null && event.occurredAt >= filter.until) return false;
+  return true;
+}
+
+export function appendEvent(db: DB, event: NewPrefixEvent): PrefixEventRecord {
+  return db
+    .insert(prefixEvents)
+    .values({ ...event, levelRank: levelRank(event.level) })
+    .returning()
+    .get();
+}
+
+/** One page of the log, ascending by sequence (use `last` for the newest). */
+export function listEvents(
+  db: DB,
+  filter: EventFilter,
+  scope: ServiceScope,
+  request: PageRequest,
+): Connection<PrefixEventRecord> {
+  const where = eventWhere(filter, scope);
+  const bounds = and(
+    where,
+    request.afterKey != null ? gt(prefixEvents.seq, request.afterKey) : undefined,
+    request.beforeKey != null ? lt(prefixEvents.seq, request.beforeKey) : undefined,
+  );
+  const rows = db
+    .select()
+    .from(prefixEvents)
+    .where(bounds)
+    .orderBy(request.backwards ? desc(prefixEvents.seq) : asc(prefixEvents.seq))
+    .limit(request.limit + 1)
+    .all();
+  const totalCount = db.select({ n: sql<number>`count(*)` }).from(prefixEvents).where(where).get()!.n;
+  return buildConnection(EVENT_CURSOR_KIND, request, rows, (r) => r.seq, totalCount);
+}
+
+/** Events after `afterSeq`, ascending, at most `limit` (for subscription replay). */
+export function eventsAfter(db: DB, filter: EventFilter, scope: ServiceScope, afterSeq: number, limit: number) {
+  return db
+    .select()
+    .from(prefixEvents)
+    .where(and(eventWhere(filter, scope), gt(prefixEvents.seq, afterSeq)))
+    .orderBy(asc(prefixEvents.seq))
+    .limit(limit)
+    .all();
+}
+
+const PRUNED_KEY = 'events_pruned_through_seq';
+
+/** Highest sequence removed by retention (0 when nothing was pruned). */
+export function prunedThrough(db: DB): number {
+  const row = db.select().from(telemetryMeta).where(eq(telemetryMeta.key, PRUNED_KEY)).get();
+  return typeof row?.value === 'number' ? row.value : 0;
+}
+
+export function oldestRetainedSeq(db: DB): number | null {
+  return (
+    db
+      .select({ seq: sql<number | null>`min(${prefixEvents.seq})` })
+      .from(prefixEvents)
+      .get()?.seq ?? null
+  );
+}
+
+export function latestSeq(db: DB): number {
+  return (
+    db
+      .select({ seq: sql<number | null>`max(${prefixEvents.seq})` })
+      .from(prefixEvents)
+      .get()?.seq ?? 0
+  );
+}
+
+/** Retention: deletes events older than `cutoffMs` and remembers the highest sequence removed. */
+export function pruneEvents(db: DB, cutoffMs: number): number {
+  const last = db
+    .select({ seq: sql<number | null>`max(${prefixEvents.seq})` })
+    .from(prefixEvents)
+    .where(lt(prefixEvents.occurredAt, cutoffMs))
+    .get()?.seq;
+  if (last == null) return 0;
+  const removed = db.delete(prefixEvents).where(lte(prefixEvents.seq, last)).run().changes;
+  const through = Math.max(last, prunedThrough(db));
+  db.insert(telemetryMeta)
+    .values({ key: PRUNED_KEY, value: through })
+    .onConflictDoUpdate({ target: telemetryMeta.key, set: { value: through } })
+    .run();
+  return removed;
+}

@@ -1,0 +1,289 @@
+import { DDSketch } from '@datadog/sketches-js';
+import type { DB } from '../db/client.js';
+import type { LatencyGranularity } from '../db/schema.js';
+import { type Cidr, normaliseAddress, truncateTo, tryParseCidr } from '../domain/cidr.js';
+import { emitEvent } from './analytics.js';
+import type { Outbox, WatchedPrefix, WatchQueries } from './watch.js';
+
+/**
+ * Latency rollups. Each sample lands in a 5-minute and a 1-hour bucket of its measured prefix: the /24 (IPv4)
+ * or /48 (IPv6) that contains it, as Azure approximates client addresses, or the registered prefix itself when
+ * that is shorter. A bucket holds a DDSketch (relative accuracy 1%), so percentiles merge and stay within 1% of
+ * the exact value; min, max and count are kept exactly.
+ */
+
+export const RELATIVE_ACCURACY = 0.01;
+export const BUCKET_MS: Record<LatencyGranularity, number> = { FIVE_MINUTES: 5 * 60_000, ONE_HOUR: 3_600_000 };
+const BASELINE_WINDOW_MS = 24 * 3_600_000;
+/** 5-minute buckets of history needed before a threshold is derived (one hour). */
+const MIN_BASELINE_BUCKETS = 12;
+const RECOVERY_BUCKETS = 2;
+const MAX_RTT_MS = 600_000;
+
+export interface LatencySampleInput {
+  source: string;
+  peeringLocation?: string | null;
+  timestamp: Date;
+  rttMs: number;
+}
+
+export interface CheckedSample {
+  measured: Cidr;
+  timestamp: number;
+  rttMs: number;
+}
+
+export function checkSample(
+  input: LatencySampleInput,
+  now: number,
+  retentionMs: number,
+): { ok: true; sample: CheckedSample } | { ok: false; field: string[]; message: string } {
+  const measured = truncateTo(input.source, 24, 48);
+  if (!measured || (!input.source.includes('/') && !normaliseAddress(input.source))) {
+    return { ok: false, field: ['source'], message: `"${input.source}" is not an IP address or prefix` };
+  }
+  if (!Number.isFinite(input.rttMs) || input.rttMs < 0 || input.rttMs > MAX_RTT_MS) {
+    return { ok: false, field: ['rttMs'], message: `rttMs must be between 0 and ${MAX_RTT_MS}` };
+  }
+  const ts = input.timestamp.getTime();
+  if (!Number.isFinite(ts) || ts > now + 5 * 60_000 || ts < now - retentionMs) {
+    return {
+      ok: false,
+      field: ['timestamp'],
+      message: 'timestamp must be within the retention window and not in the future',
+    };
+  }
+  return { ok: true, sample: { measured, timestamp: ts, rttMs: input.rttMs } };
+}
+
+/** The prefix latency is measured at for a registered prefix. */
+export function measuredPrefixFor(prefix: { prefix: string; family: 4 | 6 }): string {
+  const [addr, len] = prefix.prefix.split('/');
+  const limit = prefix.family === 4 ? 24 : 48;
+  const length = Number(len);
+  if (length <= limit) return prefix.prefix;
+  const cidr = truncateTo(`${addr}/${length}`, limit, limit);
+  return cidr!.text;
+}
+
+export interface BucketRow {
+  measuredPrefix: string;
+  granularity: LatencyGranularity;
+  start: number;
+  sampleCount: number;
+  minMs: number;
+  maxMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+export function latencyQueries(db: DB) {
+  const client = db.$client;
+  const get = client.prepare(
+    'select sample_count as n, min_ms as min, max_ms as max, sketch from latency_buckets where measured_prefix = ? and granularity = ? and start = ?',
+  );
+  const put = client.prepare(`
+    insert into latency_buckets (measured_prefix, granularity, start, sample_count, min_ms, max_ms, p50_ms, p95_ms, p99_ms, sketch)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    on conflict (measured_prefix, granularity, start) do update set
+      sample_count = excluded.sample_count, min_ms = excluded.min_ms, max_ms = excluded.max_ms, p50_ms = excluded.p50_ms,
+      p95_ms = excluded.p95_ms, p99_ms = excluded.p99_ms, sketch = excluded.sketch`);
+  const COLUMNS = `measured_prefix as measuredPrefix, granularity, start, sample_count as sampleCount, min_ms as minMs,
+    max_ms as maxMs, p50_ms as p50Ms, p95_ms as p95Ms, p99_ms as p99Ms`;
+  const range = client.prepare(
+    `select ${COLUMNS} from latency_buckets where measured_prefix = ? and granularity = ? and start >= ? and start < ? order by start`,
+  );
+  const one = client.prepare(
+    `select ${COLUMNS} from latency_buckets where measured_prefix = ? and granularity = ? and start = ?`,
+  );
+  return {
+    add(measuredPrefix: string, granularity: LatencyGranularity, start: number, values: number[]): void {
+      const row = get.get(measuredPrefix, granularity, start) as
+        | { n: number; min: number; max: number; sketch: Buffer }
+        | undefined;
+      const sketch = row ? DDSketch.fromProto(row.sketch) : new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
+      let min = row?.min ?? Number.POSITIVE_INFINITY;
+      let max = row?.max ?? Number.NEGATIVE_INFINITY;
+      for (const v of values) {
+        sketch.accept(v);
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      // DDSketch quantiles are within 1% relative; clamp into the exact [min, max] range.
+      const q = (x: number) => Math.min(max, Math.max(min, sketch.getValueAtQuantile(x)));
+      put.run(
+        measuredPrefix,
+        granularity,
+        start,
+        (row?.n ?? 0) + values.length,
+        min,
+        max,
+        q(0.5),
+        q(0.95),
+        q(0.99),
+        Buffer.from(sketch.toProto()),
+      );
+    },
+    range: (measuredPrefix: string, granularity: LatencyGranularity, from: number, to: number) =>
+      range.all(measuredPrefix, granularity, from, to) as BucketRow[],
+    one: (measuredPrefix: string, granularity: LatencyGranularity, start: number) =>
+      (one.get(measuredPrefix, granularity, start) as BucketRow | undefined) ?? null,
+  };
+}
+
+export type LatencyQueries = ReturnType<typeof latencyQueries>;
+
+export interface TouchedBucket {
+  watched: WatchedPrefix;
+  measuredPrefix: string;
+  granularity: LatencyGranularity;
+  start: number;
+}
+
+const bucketStart = (ts: number, granularity: LatencyGranularity) =>
+  Math.floor(ts / BUCKET_MS[granularity]) * BUCKET_MS[granularity];
+
+/** Writes samples into buckets (inside the caller's transaction). Returns the buckets that changed. */
+export function recordSamples(
+  q: LatencyQueries,
+  watch: WatchQueries,
+  samples: CheckedSample[],
+): { touched: TouchedBucket[]; matched: number; latestByPrefix: Map<number, { watched: WatchedPrefix; ts: number }> } {
+  const overlapCache = new Map<string, WatchedPrefix[]>();
+  const perBucket = new Map<
+    string,
+    {
+      measuredPrefix: string;
+      granularity: LatencyGranularity;
+      start: number;
+      values: number[];
+      prefixes: Map<number, WatchedPrefix>;
+    }
+  >();
+  const latestByPrefix = new Map<number, { watched: WatchedPrefix; ts: number }>();
+  let matched = 0;
+  for (const sample of samples) {
+    let prefixes = overlapCache.get(sample.measured.text);
+    if (!prefixes) {
+      prefixes = watch.overlapping(sample.measured);
+      overlapCache.set(sample.measured.text, prefixes);
+    }
+    if (!prefixes.length) continue;
+    matched++;
+    const keys = new Map<string, WatchedPrefix[]>();
+    for (const p of prefixes) {
+      const key = measuredPrefixFor(p);
+      keys.set(key, [...(keys.get(key) ?? []), p]);
+      const seen = latestByPrefix.get(p.id);
+      latestByPrefix.set(p.id, { watched: seen?.watched ?? p, ts: Math.max(seen?.ts ?? 0, sample.timestamp) });
+    }
+    for (const [measuredPrefix, owners] of keys) {
+      for (const granularity of ['FIVE_MINUTES', 'ONE_HOUR'] as const) {
+        const start = bucketStart(sample.timestamp, granularity);
+        const id = `${measuredPrefix}|${granularity}|${start}`;
+        const entry = perBucket.get(id) ?? {
+          measuredPrefix,
+          granularity,
+          start,
+          values: [] as number[],
+          prefixes: new Map<number, WatchedPrefix>(),
+        };
+        entry.values.push(sample.rttMs);
+        for (const o of owners) entry.prefixes.set(o.id, o);
+        perBucket.set(id, entry);
+      }
+    }
+  }
+  const touched: TouchedBucket[] = [];
+  for (const entry of perBucket.values()) {
+    q.add(entry.measuredPrefix, entry.granularity, entry.start, entry.values);
+    for (const watched of entry.prefixes.values()) {
+      touched.push({
+        watched,
+        measuredPrefix: entry.measuredPrefix,
+        granularity: entry.granularity,
+        start: entry.start,
+      });
+    }
+  }
+  return { touched, matched, latestByPrefix };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The p95 threshold of a prefix for the bucket starting at `start`; null while there is too little history. */
+export function latencyThreshold(q: LatencyQueries, watched: WatchedPrefix, measuredPrefix: string, start: number) {
+  if (watched.latencyThresholdMs != null) return { threshold: watched.latencyThresholdMs, baseline: null };
+  const history = q.range(measuredPrefix, 'FIVE_MINUTES', start - BASELINE_WINDOW_MS, start);
+  if (history.length < MIN_BASELINE_BUCKETS) return null;
+  const baseline = median(history.map((b) => b.p95Ms));
+  return { threshold: Math.max(2 * baseline, baseline + 20), baseline };
+}
+
+type Cursor = { last: number; ok: number };
+
+/**
+ * Evaluates the closed 5-minute buckets of a prefix (those that end at or before `closedBefore`) that were not
+ * evaluated yet: LATENCY_DEGRADED when a p95 exceeds the threshold, LATENCY_RECOVERED after two consecutive
+ * buckets back under it. One event per episode.
+ */
+export function evaluateLatency(
+  db: DB,
+  q: LatencyQueries,
+  state: {
+    get(prefixId: number): Map<string, unknown>;
+    open(id: number, key: string, data: unknown, at: number): void;
+    close(id: number, key: string): void;
+  },
+  watched: WatchedPrefix,
+  closedBefore: number,
+  outbox: Outbox,
+): void {
+  const measuredPrefix = measuredPrefixFor(watched);
+  const watchState = state.get(watched.id);
+  const cursor = (watchState.get('latency:cursor') as Cursor | undefined) ?? { last: -1, ok: 0 };
+  let degraded = watchState.has('latency:degraded');
+  const limit = bucketStart(closedBefore, 'FIVE_MINUTES');
+  const buckets = q.range(measuredPrefix, 'FIVE_MINUTES', cursor.last + 1, limit);
+  if (!buckets.length) return;
+  for (const bucket of buckets) {
+    cursor.last = bucket.start;
+    const limits = latencyThreshold(q, watched, measuredPrefix, bucket.start);
+    if (!limits) continue;
+    const when = new Date(bucket.start).toISOString();
+    const baselineText =
+      limits.baseline == null ? 'configured threshold' : `trailing 24 h p95 median ${limits.baseline.toFixed(1)} ms`;
+    if (bucket.p95Ms > limits.threshold) {
+      cursor.ok = 0;
+      if (!degraded) {
+        degraded = true;
+        state.open(watched.id, 'latency:degraded', { since: bucket.start }, bucket.start);
+        emitEvent(db, outbox, watched, bucket.start + BUCKET_MS.FIVE_MINUTES, {
+          type: 'LATENCY_DEGRADED',
+          summary: `p95 latency ${bucket.p95Ms.toFixed(1)} ms above ${limits.threshold.toFixed(1)} ms for ${measuredPrefix}`,
+          description: `In the 5 minutes from ${when}, the p95 round-trip time of ${measuredPrefix} was ${bucket.p95Ms.toFixed(1)} ms (${bucket.sampleCount} samples), above the threshold of ${limits.threshold.toFixed(1)} ms (${baselineText}). Check the partner's path to Microsoft.`,
+          observedPrefix: tryParseCidr(measuredPrefix),
+        });
+      }
+    } else if (degraded) {
+      cursor.ok++;
+      if (cursor.ok >= RECOVERY_BUCKETS) {
+        degraded = false;
+        cursor.ok = 0;
+        state.close(watched.id, 'latency:degraded');
+        emitEvent(db, outbox, watched, bucket.start + BUCKET_MS.FIVE_MINUTES, {
+          type: 'LATENCY_RECOVERED',
+          summary: `p95 latency back under ${limits.threshold.toFixed(1)} ms for ${measuredPrefix}`,
+          description: `The p95 round-trip time of ${measuredPrefix} has been under ${limits.threshold.toFixed(1)} ms for ${RECOVERY_BUCKETS} consecutive 5-minute buckets (last: ${bucket.p95Ms.toFixed(1)} ms from ${when}).`,
+          observedPrefix: tryParseCidr(measuredPrefix),
+        });
+      }
+    }
+  }
+  state.open(watched.id, 'latency:cursor', cursor, closedBefore);
+}

@@ -1,0 +1,143 @@
+import { type Cidr, normaliseAddress, parseCidr } from '../domain/cidr.js';
+
+/**
+ * Route updates as collectors send them: the GraphQL RouteUpdateInput (camelCase) or a RIS Live
+ * `ris_message` (snake_case, as NDJSON). Both normalise to RouteUpdate; problems are reported per item.
+ */
+
+export const MAX_BATCH = 10_000;
+const MAX_ASN = 4_294_967_295;
+const MAX_PREFIXES_PER_UPDATE = 5_000;
+
+export interface RouteUpdate {
+  /** ms since the epoch. */
+  timestamp: number;
+  host: string;
+  peer: string;
+  peerAsn: number;
+  path: number[];
+  communities: [number, number][];
+  announce: Cidr[];
+  withdraw: Cidr[];
+  /** The message as received, for the raw history. */
+  raw: unknown;
+}
+
+export interface RouteUpdateInput {
+  timestamp: number;
+  host: string;
+  peer: string;
+  peerAsn: number;
+  path?: (number | number[])[] | null;
+  community?: number[][] | null;
+  announcements?: { nextHop: string; prefixes: string[] }[] | null;
+  withdrawals?: string[] | null;
+}
+
+export type Checked = { ok: true; update: RouteUpdate } | { ok: false; field: string[]; message: string };
+
+const isAsn = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_ASN;
+
+export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input): Checked {
+  const bad = (field: string[], message: string): Checked => ({ ok: false, field, message });
+  if (!Number.isFinite(input.timestamp) || input.timestamp <= 0)
+    return bad(['timestamp'], 'timestamp must be seconds since the epoch');
+  if (typeof input.host !== 'string' || input.host.length < 1 || input.host.length > 64) {
+    return bad(['host'], 'host must be 1-64 characters');
+  }
+  const peer = typeof input.peer === 'string' ? normaliseAddress(input.peer) : null;
+  if (!peer) return bad(['peer'], `peer "${String(input.peer)}" is not an IP address`);
+  if (!isAsn(input.peerAsn) || input.peerAsn === 0) return bad(['peerAsn'], 'peerAsn must be an ASN (1-4294967295)');
+
+  // AS_SETs (nested arrays in RIS Live) are flattened in order; they are deprecated (RFC 9774) and rare.
+  const path: number[] = [];
+  for (const [i, hop] of (input.path ?? []).entries()) {
+    const hops = Array.isArray(hop) ? hop : [hop];
+    if (!hops.every((h) => isAsn(h) && h !== 0)) return bad(['path', String(i)], 'path holds ASNs (1-4294967295)');
+    path.push(...hops);
+  }
+  if (path.length > 255) return bad(['path'], 'path is longer than 255 ASNs');
+
+  const communities: [number, number][] = [];
+  for (const [i, c] of (input.community ?? []).entries()) {
+    if (!Array.isArray(c) || c.length !== 2 || !c.every((v) => Number.isInteger(v) && v >= 0 && v <= 65535 * 65536)) {
+      return bad(['community', String(i)], 'a community is an [asn, value] pair of integers');
+    }
+    communities.push([c[0]!, c[1]!]);
+  }
+
+  const announce: Cidr[] = [];
+  let count = 0;
+  for (const [i, a] of (input.announcements ?? []).entries()) {
+    if (!a || typeof a.nextHop !== 'string' || !normaliseAddress(a.nextHop)) {
+      return bad(['announcements', String(i), 'nextHop'], 'nextHop must be an IP address');
+    }
+    if (!Array.isArray(a.prefixes)) return bad(['announcements', String(i), 'prefixes'], 'prefixes must be a list');
+    for (const [j, text] of a.prefixes.entries()) {
+      const parsed = typeof text === 'string' ? parseCidr(text) : null;
+      if (!parsed?.ok) {
+        return bad(
+          ['announcements', String(i), 'prefixes', String(j)],
+          parsed?.message ?? 'prefix must be a CIDR string',
+        );
+      }
+      announce.push(parsed.cidr);
+      count++;
+    }
+  }
+  if (announce.length && path.length === 0) return bad(['path'], 'an announcement needs a non-empty AS path');
+
+  const withdraw: Cidr[] = [];
+  for (const [j, text] of (input.withdrawals ?? []).entries()) {
+    const parsed = typeof text === 'string' ? parseCidr(text) : null;
+    if (!parsed?.ok) return bad(['withdrawals', String(j)], parsed?.message ?? 'withdrawal must be a CIDR string');
+    withdraw.push(parsed.cidr);
+    count++;
+  }
+  if (count > MAX_PREFIXES_PER_UPDATE)
+    return bad(['announcements'], `at most ${MAX_PREFIXES_PER_UPDATE} prefixes per update`);
+  return {
+    ok: true,
+    update: {
+      timestamp: Math.round(input.timestamp * 1000),
+      host: input.host,
+      peer,
+      peerAsn: input.peerAsn,
+      path,
+      communities,
+      announce,
+      withdraw,
+      raw,
+    },
+  };
+}
+
+/**
+ * Maps one parsed NDJSON value (a RIS Live `{type: "ris_message", data}` envelope, or its bare `data`) to
+ * RouteUpdateInput. Returns null for messages that are not UPDATEs (OPEN, KEEPALIVE, RIS_PEER_STATE...).
+ */
+export function fromRisMessage(value: unknown): RouteUpdateInput | null | { error: string } {
+  if (!value || typeof value !== 'object') return { error: 'each line must be a JSON object' };
+  const envelope = value as { type?: unknown; data?: unknown };
+  if (envelope.type !== undefined && envelope.type !== 'ris_message' && envelope.data !== undefined) return null;
+  const data = (envelope.type === 'ris_message' ? envelope.data : value) as Record<string, unknown> | undefined;
+  if (!data || typeof data !== 'object') return { error: 'ris_message without data' };
+  if (data.type !== undefined && data.type !== 'UPDATE') return null;
+  const announcements = Array.isArray(data.announcements)
+    ? data.announcements.map((a: { next_hop?: unknown; nextHop?: unknown; prefixes?: unknown }) => ({
+        nextHop: String(a?.next_hop ?? a?.nextHop ?? ''),
+        prefixes: a?.prefixes as string[],
+      }))
+    : null;
+  const peerAsn = data.peer_asn ?? data.peerAsn;
+  return {
+    timestamp: Number(data.timestamp),
+    host: String(data.host ?? ''),
+    peer: String(data.peer ?? ''),
+    peerAsn: typeof peerAsn === 'string' && /^\d+$/.test(peerAsn) ? Number(peerAsn) : (peerAsn as number),
+    path: (data.path as (number | number[])[] | undefined) ?? null,
+    community: (data.community as number[][] | undefined) ?? null,
+    announcements,
+    withdrawals: (data.withdrawals as string[] | undefined) ?? null,
+  };
+}

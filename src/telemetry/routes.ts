@@ -1,0 +1,170 @@
+import type { DB } from '../db/client.js';
+import { originOf } from '../domain/bgp.js';
+import type { Cidr } from '../domain/cidr.js';
+import {
+  type AnalysisQueries,
+  type AnalysisSettings,
+  analyzePrefix,
+  emitEvent,
+  type SessionInfo,
+} from './analytics.js';
+import type { RouteUpdate } from './route-input.js';
+import type { Outbox, WatchedPrefix, WatchQueries } from './watch.js';
+
+/**
+ * Applies a batch of normalised BGP updates to the route state (inside the caller's transaction):
+ * per-session ANNOUNCEMENT/WITHDRAWAL events as they happen, then one aggregate analysis per touched
+ * registered prefix at the batch's end state.
+ *
+ * Route state is kept for routes from partner sessions (always: validation needs them even before a prefix
+ * is registered) and for routes equal to or inside a registered prefix. Other internet routes are dropped.
+ */
+
+export interface RouteBatchResult {
+  /** Registered prefixes touched, with the latest update time that touched each. */
+  touched: Map<number, { watched: WatchedPrefix; asOf: number }>;
+  stored: number;
+}
+
+export function routeStatements(db: DB) {
+  const client = db.$client;
+  const current = client.prepare(
+    'select announced, updated_at as updatedAt from route_states where peer = ? and prefix = ?',
+  );
+  const upsert = client.prepare(`
+    insert into route_states (peer, prefix, family, range_start, range_end, peer_asn, host, session_id, announced,
+                              as_path, origin_asn, communities, last_announced_at, updated_at)
+    values (@peer, @prefix, @family, @rangeStart, @rangeEnd, @peerAsn, @host, @sessionId, 1,
+            @asPath, @originAsn, @communities, @ts, @ts)
+    on conflict (peer, prefix) do update set
+      peer_asn = excluded.peer_asn, host = excluded.host, session_id = excluded.session_id, announced = 1,
+      as_path = excluded.as_path, origin_asn = excluded.origin_asn, communities = excluded.communities,
+      last_announced_at = excluded.last_announced_at, updated_at = excluded.updated_at`);
+  const withdraw = client.prepare(
+    'update route_states set announced = 0, updated_at = ? where peer = ? and prefix = ?',
+  );
+  const history = client.prepare(
+    'insert into route_updates (received_at, timestamp, host, peer, peer_asn, message) values (?, ?, ?, ?, ?, ?)',
+  );
+  const sessions = client.prepare(`
+    select s.id, s.router_name as routerName, l.name as locationName, s.partner_id as partnerId,
+           s.peering_location_id as peeringLocationId, s.peer_address as peerAddress
+    from peering_sessions s join peering_locations l on l.id = s.peering_location_id`);
+  return {
+    current: (peer: string, prefix: string) =>
+      current.get(peer, prefix) as { announced: number; updatedAt: number } | undefined,
+    upsert: (row: Record<string, unknown>) => upsert.run(row),
+    withdraw: (ts: number, peer: string, prefix: string) => withdraw.run(ts, peer, prefix),
+    history: (receivedAt: number, u: RouteUpdate) =>
+      history.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, JSON.stringify(u.raw)),
+    sessionsByPeer: () => new Map((sessions.all() as SessionInfo[]).map((s) => [s.peerAddress, s])),
+  };
+}
+
+export type RouteStatements = ReturnType<typeof routeStatements>;
+
+export function applyRouteBatch(
+  db: DB,
+  stmts: RouteStatements,
+  watch: WatchQueries,
+  analysis: AnalysisQueries,
+  settings: AnalysisSettings,
+  updates: RouteUpdate[],
+  now: number,
+  outbox: Outbox,
+): RouteBatchResult {
+  const sessionsByPeer = stmts.sessionsByPeer();
+  const touched = new Map<number, { watched: WatchedPrefix; asOf: number }>();
+  // One object per registered prefix for the whole batch, so the analysis sees what the batch changed.
+  const watchedById = new Map<number, WatchedPrefix>();
+  const idByCidr = new Map<string, number | null>();
+  const lookup = (cidr: Cidr): WatchedPrefix | null => {
+    let id = idByCidr.get(cidr.text);
+    if (id === undefined) {
+      const hit = watch.covering(cidr);
+      id = hit?.id ?? null;
+      if (hit && !watchedById.has(hit.id)) watchedById.set(hit.id, hit);
+      idByCidr.set(cidr.text, id);
+    }
+    return id == null ? null : watchedById.get(id)!;
+  };
+  let stored = 0;
+
+  for (const update of updates) {
+    const session = sessionsByPeer.get(update.peer) ?? null;
+    let relevant = session != null;
+    const sessionEvent = (watched: WatchedPrefix, cidr: Cidr, announced: boolean) => {
+      if (!session || cidr.text !== watched.prefix || session.partnerId !== watched.partnerId) return;
+      const role =
+        session.peeringLocationId === watched.primaryLocationId
+          ? 'PRIMARY'
+          : session.peeringLocationId === watched.backupLocationId
+            ? 'BACKUP'
+            : null;
+      if (!role) return;
+      const where = `${session.routerName} (${session.locationName})`;
+      emitEvent(db, outbox, watched, update.timestamp, {
+        type: announced
+          ? role === 'PRIMARY'
+            ? 'ANNOUNCEMENT'
+            : 'BACKUP_ROUTE_ANNOUNCEMENT'
+          : role === 'PRIMARY'
+            ? 'WITHDRAWAL'
+            : 'BACKUP_ROUTE_WITHDRAWAL',
+        summary: `${role === 'BACKUP' ? 'Backup route ' : ''}${announced ? 'announcement' : 'withdrawal'} of ${watched.prefix} on ${where}`,
+        description: announced
+          ? `Prefix ${role === 'BACKUP' ? 'backup route ' : ''}announcement was received on session ${where} with AS path ${update.path.join(' ')}.`
+          : `Prefix ${role === 'BACKUP' ? 'backup route ' : ''}withdrawal was received on session ${where}. Traffic uses the remaining sessions${role === 'PRIMARY' ? ' or the backup location' : ''}.`,
+        observedOriginAsn: announced ? originOf(update.path) : null,
+        asPath: announced ? update.path : null,
+      });
+    };
+    const touch = (watched: WatchedPrefix) => {
+      const seen = touched.get(watched.id);
+      touched.set(watched.id, { watched, asOf: Math.max(seen?.asOf ?? 0, update.timestamp) });
+    };
+
+    for (const cidr of update.announce) {
+      const watched = lookup(cidr);
+      if (!watched && !session) continue;
+      const before = stmts.current(update.peer, cidr.text);
+      if (before && before.updatedAt > update.timestamp) continue; // out of order: keep the newer state
+      stmts.upsert({
+        peer: update.peer,
+        prefix: cidr.text,
+        family: cidr.family,
+        rangeStart: cidr.start,
+        rangeEnd: cidr.end,
+        peerAsn: update.peerAsn,
+        host: update.host,
+        sessionId: session?.id ?? null,
+        asPath: JSON.stringify(update.path),
+        originAsn: originOf(update.path),
+        communities: JSON.stringify(update.communities),
+        ts: update.timestamp,
+      });
+      stored++;
+      if (watched) {
+        relevant = true;
+        if (!before?.announced) sessionEvent(watched, cidr, true);
+        touch(watched);
+      }
+    }
+    for (const cidr of update.withdraw) {
+      const before = stmts.current(update.peer, cidr.text);
+      if (!before || before.updatedAt > update.timestamp) continue;
+      stmts.withdraw(update.timestamp, update.peer, cidr.text);
+      stored++;
+      const watched = lookup(cidr);
+      if (watched) {
+        relevant = true;
+        if (before.announced) sessionEvent(watched, cidr, false);
+        touch(watched);
+      }
+    }
+    if (relevant) stmts.history(now, update);
+  }
+
+  for (const { watched, asOf } of touched.values()) analyzePrefix(db, analysis, settings, watched, asOf, now, outbox);
+  return { touched, stored };
+}

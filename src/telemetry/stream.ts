@@ -1,0 +1,113 @@
+import type { DB } from '../db/client.js';
+import { DomainError } from '../errors.js';
+import type { AppPubSub } from '../pubsub.js';
+import { encodeCursor } from '../services/pagination.js';
+import type { ServiceScope } from '../services/viewer.js';
+import {
+  EVENT_CURSOR_KIND,
+  type EventFilter,
+  eventMatches,
+  eventsAfter,
+  oldestRetainedSeq,
+  type PrefixEventRecord,
+  prunedThrough,
+} from './event-log.js';
+
+/** Sent first when the requested cursor is older than the retained history. */
+export interface ResyncRequired {
+  kind: 'ResyncRequired';
+  oldestAvailableCursor: string | null;
+  reason: string;
+}
+
+export type StreamItem = PrefixEventRecord | ResyncRequired;
+
+export class SubscriptionOverflowError extends DomainError {
+  constructor(limit: number, lastCursor: string | null) {
+    super(
+      `Subscription ended: the client fell more than ${limit} events behind. Resubscribe with after: ${
+        lastCursor ? `"${lastCursor}"` : 'the last cursor you received'
+      } to resume without loss.`,
+      'SUBSCRIPTION_OVERFLOW',
+    );
+  }
+}
+
+const REPLAY_PAGE = 500;
+
+/**
+ * The event stream behind `prefixEvents(filter, after)`. It subscribes to live events first (buffering them),
+ * then replays the log after `afterSeq`, then continues live; every event is delivered once, in sequence
+ * order (live events at or below the last replayed sequence are dropped). The live buffer is bounded: a consumer
+ * that falls `queueLimit` events behind is ended with SubscriptionOverflowError instead of growing memory.
+ */
+export async function* prefixEventStream(options: {
+  db: DB;
+  pubsub: AppPubSub;
+  filter: EventFilter;
+  scope: ServiceScope;
+  afterSeq: number | null;
+  queueLimit: number;
+}): AsyncGenerator<StreamItem> {
+  const { db, pubsub, filter, scope, queueLimit } = options;
+  const live = pubsub.subscribe('telemetry:prefix-event');
+  const buffer: PrefixEventRecord[] = [];
+  let overflowed = false;
+  const waiter: { wake: (() => void) | null } = { wake: null };
+  let lastSeq = options.afterSeq ?? 0;
+
+  const pump = (async () => {
+    for await (const event of live) {
+      if (!eventMatches(event, filter, scope)) continue;
+      if (buffer.length >= queueLimit) {
+        overflowed = true;
+        buffer.length = 0;
+        waiter.wake?.();
+        return;
+      }
+      buffer.push(event);
+      waiter.wake?.();
+    }
+  })();
+
+  try {
+    if (options.afterSeq != null) {
+      const pruned = prunedThrough(db);
+      if (pruned > options.afterSeq) {
+        const oldest = oldestRetainedSeq(db);
+        yield {
+          kind: 'ResyncRequired',
+          oldestAvailableCursor: oldest == null ? null : encodeCursor(EVENT_CURSOR_KIND, oldest),
+          reason: `Events up to ${encodeCursor(EVENT_CURSOR_KIND, pruned)} are past retention; refetch the current state, then continue from the events that follow.`,
+        };
+      }
+      for (;;) {
+        const page = eventsAfter(db, filter, scope, lastSeq, REPLAY_PAGE);
+        for (const event of page) {
+          if (overflowed) throw new SubscriptionOverflowError(queueLimit, encodeCursor(EVENT_CURSOR_KIND, lastSeq));
+          yield event;
+          lastSeq = event.seq;
+        }
+        if (page.length < REPLAY_PAGE) break;
+      }
+    }
+    for (;;) {
+      if (overflowed)
+        throw new SubscriptionOverflowError(queueLimit, lastSeq ? encodeCursor(EVENT_CURSOR_KIND, lastSeq) : null);
+      const event = buffer.shift();
+      if (!event) {
+        await new Promise<void>((resolve) => {
+          waiter.wake = resolve;
+        });
+        waiter.wake = null;
+        continue;
+      }
+      if (event.seq <= lastSeq) continue;
+      yield event;
+      lastSeq = event.seq;
+    }
+  } finally {
+    await live.return?.();
+    await pump.catch(() => {});
+  }
+}

@@ -1,0 +1,94 @@
+import type { DB } from '../db/client.js';
+import type { LearnedType, ValidationState } from '../db/schema.js';
+import type { Cidr } from '../domain/cidr.js';
+import type { PrefixEventRecord } from './event-log.js';
+
+/** A registered prefix with what the analytics need of its peering service and partner. */
+export interface WatchedPrefix {
+  id: number;
+  prefix: string;
+  family: 4 | 6;
+  rangeStart: string;
+  rangeEnd: string;
+  validationState: ValidationState;
+  learnedType: LearnedType;
+  errorMessage: string | null;
+  expectedOriginAsns: number[];
+  expectedUpstreamAsns: number[];
+  latencyThresholdMs: number | null;
+  createdAt: number;
+  peeringServiceId: number;
+  customerId: number;
+  partnerId: number;
+  partnerAsn: number;
+  primaryLocationId: number;
+  backupLocationId: number | null;
+}
+
+const SELECT = `
+  select p.id, p.prefix, p.family, p.range_start as rangeStart, p.range_end as rangeEnd,
+         p.validation_state as validationState, p.learned_type as learnedType, p.error_message as errorMessage,
+         p.expected_origin_asns as expectedOriginAsns, p.expected_upstream_asns as expectedUpstreamAsns,
+         p.latency_threshold_ms as latencyThresholdMs, p.created_at as createdAt,
+         s.id as peeringServiceId, s.customer_id as customerId, s.partner_id as partnerId, pa.asn as partnerAsn,
+         s.primary_peering_location_id as primaryLocationId, s.backup_peering_location_id as backupLocationId
+  from prefixes p
+  join peering_services s on s.id = p.peering_service_id
+  join partners pa on pa.id = s.partner_id`;
+
+type RawRow = Omit<WatchedPrefix, 'expectedOriginAsns' | 'expectedUpstreamAsns'> & {
+  expectedOriginAsns: string;
+  expectedUpstreamAsns: string;
+};
+
+const fromRow = (row: RawRow | undefined): WatchedPrefix | null =>
+  row
+    ? {
+        ...row,
+        expectedOriginAsns: JSON.parse(row.expectedOriginAsns),
+        expectedUpstreamAsns: JSON.parse(row.expectedUpstreamAsns),
+      }
+    : null;
+
+/**
+ * Lookups used on the ingestion hot path, as prepared statements. Registered prefixes never overlap, so the
+ * one with the greatest start <= the observed start is the only candidate to contain it.
+ */
+export function watchQueries(db: DB) {
+  const client = db.$client;
+  const covering = client.prepare(
+    `${SELECT} where p.family = ? and p.range_start <= ? order by p.range_start desc limit 1`,
+  );
+  const byId = client.prepare(`${SELECT} where p.id = ?`);
+  const overlapping = client.prepare(`${SELECT} where p.family = ? and p.range_start <= ? and p.range_end >= ?`);
+  const pendingBefore = client.prepare(`${SELECT} where p.validation_state = 'PENDING' and p.created_at <= ?`);
+  return {
+    /** The registered prefix that equals or contains `cidr`, if any. */
+    covering(cidr: Cidr): WatchedPrefix | null {
+      const row = fromRow(covering.get(cidr.family, cidr.start) as RawRow | undefined);
+      return row && row.rangeEnd >= cidr.end ? row : null;
+    },
+    byId: (id: number) => fromRow(byId.get(id) as RawRow | undefined),
+    /** Registered prefixes that overlap `cidr` (contain it or lie inside it). */
+    overlapping: (cidr: Cidr) =>
+      (overlapping.all(cidr.family, cidr.end, cidr.start) as RawRow[]).map((r) => fromRow(r)!),
+    pendingCreatedBefore: (ms: number) => (pendingBefore.all(ms) as RawRow[]).map((r) => fromRow(r)!),
+  };
+}
+
+export type WatchQueries = ReturnType<typeof watchQueries>;
+
+export interface ValidationChange {
+  prefixId: number;
+  peeringServiceId: number;
+  customerId: number;
+  partnerId: number;
+}
+
+/** What a transaction produced, published only after it commits. */
+export interface Outbox {
+  events: PrefixEventRecord[];
+  validationChanges: ValidationChange[];
+}
+
+export const newOutbox = (): Outbox => ({ events: [], validationChanges: [] });
