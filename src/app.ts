@@ -122,7 +122,8 @@ query Partners {
         maxAliases: { n: env.MAX_ALIASES },
         maxTokens: { n: env.MAX_TOKENS },
         maxDirectives: { n: 20 },
-        costLimit: { maxCost: env.MAX_COST },
+        // Cost is computed by the schema's complexity plugin (it knows page sizes), not by armor.
+        costLimit: { enabled: false },
         blockFieldSuggestion: { enabled: env.NODE_ENV === 'production' },
       }),
       ...(env.INTROSPECTION ? [] : [useDisableIntrospection()]),
@@ -167,7 +168,7 @@ query Partners {
       res.end(printedSchema());
       return;
     }
-    await yoga.handleNodeRequestAndResponse(req, res, { req, res });
+    await yoga.requestListener(req, res);
   };
   const httpServer = createServer((req, res) => {
     handler(req, res).catch((error) => {

@@ -31,7 +31,8 @@ const EnvSchema = z.object({
   MAX_DEPTH: int(2, 50).default(12),
   MAX_ALIASES: int(1, 200).default(20),
   MAX_TOKENS: int(100, 100_000).default(4000),
-  MAX_COST: int(100, 1_000_000).default(20_000),
+  /** Query cost limit: fields, multiplied by page sizes (see src/schema/builder.ts). */
+  MAX_COST: int(100, 10_000_000).default(50_000),
   /** Seconds between server pings on idle graphql-ws connections. */
   WS_KEEPALIVE_SECONDS: int(0, 3600).default(12),
   /** A PENDING prefix with no announcement turns FAILED after this many seconds. */

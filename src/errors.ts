@@ -43,7 +43,13 @@ export const fail = <T = never>(...errors: UserError[]): Result<T> => ({ ok: fal
 export class DomainError extends Error {
   constructor(
     message: string,
-    public readonly code: 'BAD_USER_INPUT' | 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'SUBSCRIPTION_OVERFLOW',
+    public readonly code:
+      | 'BAD_USER_INPUT'
+      | 'NOT_FOUND'
+      | 'FORBIDDEN'
+      | 'UNAUTHENTICATED'
+      | 'SUBSCRIPTION_OVERFLOW'
+      | 'QUERY_TOO_COMPLEX',
     public readonly httpStatus = 200,
   ) {
     super(message);

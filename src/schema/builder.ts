@@ -1,6 +1,9 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import RelayPlugin from '@pothos/plugin-relay';
+import { getNullableType, isListType } from 'graphql';
 import type { Context } from '../context.js';
+import { DomainError } from '../errors.js';
 
 /** Configuration only: plugins, scalars' shapes, root types. Types live in the domain folders. */
 export interface PothosTypes {
@@ -13,8 +16,29 @@ export interface PothosTypes {
 }
 
 export const builder = new SchemaBuilder<PothosTypes>({
-  plugins: [RelayPlugin],
+  plugins: [ComplexityPlugin, RelayPlugin],
   defaultFieldNullability: false,
+  complexity: {
+    /**
+     * Cost = each field 1, times the page size for connections (first/last, default 20), times 10 for other
+     * lists; `edges`/`nodes` inside a connection are already counted by the connection's multiplier.
+     * Checked before any root field runs, on every transport (it is part of the schema).
+     */
+    fieldComplexity: (args, _ctx, field) => {
+      const size = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : null;
+      if (field.args.some((a) => a.name === 'first')) return { field: 1, multiplier: Math.max(1, size ?? 20) };
+      if (field.name === 'edges' || field.name === 'nodes') {
+        return { field: 0, multiplier: Array.isArray(args.ids) ? args.ids.length : 1 };
+      }
+      return isListType(getNullableType(field.type)) ? { field: 1, multiplier: 10 } : 1;
+    },
+    limit: (ctx) => ({ complexity: ctx.deps.env.MAX_COST }),
+    complexityError: (kind, result) =>
+      new DomainError(
+        `Query ${kind.toLowerCase()} ${result.complexity} exceeds the limit of ${result.maxComplexity}; ask for smaller pages or fewer fields`,
+        'QUERY_TOO_COMPLEX',
+      ),
+  },
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',

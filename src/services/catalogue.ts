@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, exists, gt, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { countries, customerLocations, partnerPeeringLocations, partners, peeringLocations } from '../db/schema.js';
 import { buildConnection, type Connection, type PageRequest } from './pagination.js';
@@ -27,10 +27,9 @@ function partnerWhere(filter: PartnerFilter): SQL | undefined {
       ? sql`exists (select 1 from json_each(${partners.markets}) where lower(json_each.value) = lower(${filter.market.trim()}))`
       : undefined,
     filter.peeringLocation
-      ? exists(
-          sql`select 1 from ${partnerPeeringLocations} join ${peeringLocations} on ${peeringLocations.id} = ${partnerPeeringLocations.peeringLocationId}
-              where ${partnerPeeringLocations.partnerId} = ${partners.id} and lower(${peeringLocations.name}) = lower(${filter.peeringLocation.trim()})`,
-        )
+      ? // drizzle's exists() does not parenthesise a raw sql subquery ("exists select ..."), so spell it out.
+        sql`exists (select 1 from ${partnerPeeringLocations} join ${peeringLocations} on ${peeringLocations.id} = ${partnerPeeringLocations.peeringLocationId}
+              where ${partnerPeeringLocations.partnerId} = ${partners.id} and lower(${peeringLocations.name}) = lower(${filter.peeringLocation.trim()}))`
       : undefined,
     filter.search ? sql`${partners.name} like ${likeEscape(filter.search.trim())} escape '\\'` : undefined,
   );

@@ -191,3 +191,120 @@ export async function events(t: TestApp, prefixId: string, token?: string) {
   );
   return data.node.events.edges.map((e: any) => ({ cursor: e.cursor, ...e.node })) as any[];
 }
+
+// ---------------------------------------------------------------- registration helpers
+
+export const SERVICE_FIELDS = `id name azureRegion provisioningState createdAt
+  customerLocation { country state azureRegion }
+  partner { id name }
+  primaryPeeringLocation { id name }
+  backupPeeringLocation { id name }
+  tags { key value }
+  prefixes(first: 20) { totalCount edges { node { id name prefix prefixKey validationState learnedType errorMessage validatedAt expectedOriginAsns expectedUpstreamAsns } } }`;
+
+export const CREATE_SERVICE = `mutation($i: CreatePeeringServiceInput!) {
+  createPeeringService(input: $i) { peeringService { ${SERVICE_FIELDS} } userErrors { code field message } }
+}`;
+
+export const ADD_PREFIX = `mutation($i: AddPrefixInput!) {
+  addPrefix(input: $i) {
+    prefix { id name prefix prefixKey validationState learnedType errorMessage validatedAt expectedOriginAsns expectedUpstreamAsns peeringService { id } }
+    userErrors { code field message }
+  }
+}`;
+
+export interface UserErrorShape {
+  code: string;
+  field: string[] | null;
+  message: string;
+}
+
+/** Sends createPeeringService and returns the payload (never throws on userErrors). */
+export async function createService(t: TestApp, input: Record<string, unknown>, token?: string | null) {
+  const data = await t.ok(CREATE_SERVICE, { i: input }, token);
+  return data.createPeeringService as { peeringService: any; userErrors: UserErrorShape[] };
+}
+
+/** Sends addPrefix and returns the payload. */
+export async function addPrefix(t: TestApp, input: Record<string, unknown>, token?: string | null) {
+  const data = await t.ok(ADD_PREFIX, { i: input }, token);
+  return data.addPrefix as { prefix: any; userErrors: UserErrorShape[] };
+}
+
+export const codes = (errors: { code: string }[]) => errors.map((e) => e.code);
+
+/** Row counts straight from SQLite (bypasses the SQL log). */
+export function rowCounts(t: TestApp) {
+  const client = t.app.deps.db.$client;
+  const n = (table: string) => (client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+  return {
+    services: n('peering_services'),
+    prefixes: n('prefixes'),
+    registrations: n('partner_prefix_registrations'),
+    events: n('prefix_events'),
+    partners: n('partners'),
+    sessions: n('peering_sessions'),
+    customers: n('customers'),
+    tokens: n('api_tokens'),
+  };
+}
+
+/** All peering locations by name (public query). */
+export async function locationsByName(t: TestApp) {
+  const data = await t.ok('{ peeringLocations { id name country } }', {}, null);
+  return new Map<string, { id: string; name: string; country: string }>(
+    data.peeringLocations.map((l: any) => [l.name, l]),
+  );
+}
+
+/** Creates a partner (as OPERATOR) peering at the given metros, with the given sessions; no demo sessions. */
+export async function createPartnerWith(
+  t: TestApp,
+  options: {
+    name?: string;
+    kind?: 'ISP' | 'IXP';
+    asn?: number;
+    locations: string[];
+    sessions?: { location: string; router: string; peer: string }[];
+  },
+) {
+  const byName = await locationsByName(t);
+  const idOf = (name: string) => {
+    const loc = byName.get(name);
+    if (!loc) throw new Error(`no peering location ${name}`);
+    return loc.id;
+  };
+  const data = await t.ok(
+    `mutation($i: CreatePartnerInput!) { createPartner(input: $i) { partner { id name asn peeringLocations { id name } } userErrors { code field message } } }`,
+    {
+      i: {
+        name: options.name ?? unique('partner'),
+        kind: options.kind ?? 'ISP',
+        asn: options.asn ?? 64510,
+        markets: ['Europe'],
+        peeringLocationIds: options.locations.map(idOf),
+      },
+    },
+  );
+  const partner = data.createPartner.partner;
+  if (!partner) throw new Error(JSON.stringify(data.createPartner.userErrors));
+  for (const s of options.sessions ?? []) await createSession(t, partner.id, idOf(s.location), s.router, s.peer);
+  return partner as { id: string; name: string; asn: number; peeringLocations: { id: string; name: string }[] };
+}
+
+export async function createSession(
+  t: TestApp,
+  partnerId: string,
+  peeringLocationId: string,
+  routerName: string,
+  peerAddress: string,
+  token?: string,
+) {
+  const data = await t.ok(
+    `mutation($i: CreatePeeringSessionInput!) { createPeeringSession(input: $i) {
+      session { id routerName peerAddress demo partner { id } peeringLocation { id name } } userErrors { code field message } } }`,
+    { i: { partnerId, peeringLocationId, routerName, peerAddress } },
+    token,
+  );
+  return data.createPeeringSession as { session: any; userErrors: UserErrorShape[] };
+}
