@@ -187,7 +187,10 @@ query Partners {
     {
       // Authenticate once, at connection_init: a bad token closes the socket with 4403 Forbidden.
       onConnect: (ctx) => {
-        const authorization = ctx.connectionParams?.authorization;
+        // Case-insensitive: GraphiQL forwards its Headers tab ({"Authorization": ...}) as connection params.
+        const params = ctx.connectionParams ?? {};
+        const key = Object.keys(params).find((k) => k.toLowerCase() === 'authorization');
+        const authorization = key ? params[key] : undefined;
         try {
           ctx.extra.viewer =
             authorization == null ? ANONYMOUS : viewerFor(typeof authorization === 'string' ? authorization : '');
@@ -203,12 +206,27 @@ query Partners {
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       subscribe: (args: any) => args.rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
+        // GraphiQL sends its Headers tab with each operation (payload.extensions.headers) rather than in
+        // connection_init; honour an Authorization there for that operation.
+        let viewer = ctx.extra.viewer ?? ANONYMOUS;
+        const headers = (params.extensions as { headers?: Record<string, unknown> } | undefined)?.headers;
+        const headerKey = headers && Object.keys(headers).find((k) => k.toLowerCase() === 'authorization');
+        if (headers && headerKey && typeof headers[headerKey] === 'string' && headers[headerKey]) {
+          try {
+            viewer = viewerFor(headers[headerKey] as string);
+          } catch (error) {
+            if (error instanceof AuthenticationError) {
+              return [new GraphQLError(error.message, { extensions: { code: error.code } })];
+            }
+            throw error;
+          }
+        }
         const enveloped = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
-          connectionParams: { viewer: ctx.extra.viewer ?? ANONYMOUS },
+          connectionParams: { viewer },
         });
         let document: ReturnType<typeof enveloped.parse>;
         try {

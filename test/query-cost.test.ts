@@ -30,7 +30,10 @@ describe('query cost (complexity by page size)', () => {
 
   it('counts nodes(ids:) by the number of ids', async () => {
     const ids = Array.from({ length: 100 }, (_, i) => Buffer.from(`Partner:${i + 1}`).toString('base64'));
-    const res = await t.gql('query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Partner { peeringLocations { partners { name } } } } }', { ids });
+    const res = await t.gql(
+      'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Partner { peeringLocations { partners { name } } } } }',
+      { ids },
+    );
     expect(res.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
   });
 });

@@ -267,6 +267,7 @@ export function createPeeringService(
     }
 
     if (errors.length || !partner || !location || !primary || customerId == null) return fail(...errors);
+    const createdAt = new Date(deps.clock.now());
     const service = tx
       .insert(peeringServices)
       .values({
@@ -277,13 +278,14 @@ export function createPeeringService(
         primaryPeeringLocationId: primary.id,
         backupPeeringLocationId: backup?.id ?? null,
         tags,
+        createdAt,
       })
       .returning()
       .get();
     const prefixIds = planned.length
       ? tx
           .insert(prefixes)
-          .values(planned.map((row) => ({ ...row, peeringServiceId: service.id })))
+          .values(planned.map((row) => ({ ...row, peeringServiceId: service.id, createdAt })))
           .returning({ id: prefixes.id })
           .all()
           .map((r) => r.id)

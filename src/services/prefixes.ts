@@ -195,7 +195,13 @@ export function addPrefix(
     }
     const { row, errors } = validatePrefixInput(tx, service, input, ['input'], []);
     if (!row) return fail(...errors);
-    return ok(tx.insert(prefixes).values(row).returning().get());
+    return ok(
+      tx
+        .insert(prefixes)
+        .values({ ...row, createdAt: new Date(deps.clock.now()) })
+        .returning()
+        .get(),
+    );
   });
   if (result.ok) deps.telemetry.prefixesRegistered([result.value.id]);
   return result;
@@ -258,7 +264,12 @@ export function registerPartnerPrefix(
     return ok(
       tx
         .insert(partnerPrefixRegistrations)
-        .values({ partnerId: partner.id, prefix: cidr.text, prefixKey: randomUUID() })
+        .values({
+          partnerId: partner.id,
+          prefix: cidr.text,
+          prefixKey: randomUUID(),
+          createdAt: new Date(deps.clock.now()),
+        })
         .returning()
         .get(),
     );
