@@ -39,7 +39,8 @@ const must = <T>(r: { ok: true; value: T } | { ok: false; errors: unknown }): T 
 // 64 registered /24s in 198.51.100.0/24 and 203.0.113.0/24 split into /30s would be too small; use /28s.
 const customer = must(createCustomer(app.deps, operator, { name: 'bench' }));
 const partnerId = (db.$client.prepare("select id from partners where name = 'Colt'").get() as { id: number }).id;
-const loc = (name: string) => (db.$client.prepare('select id from peering_locations where name = ?').get(name) as { id: number }).id;
+const loc = (name: string) =>
+  (db.$client.prepare('select id from peering_locations where name = ?').get(name) as { id: number }).id;
 const registered: string[] = [];
 for (let i = 0; i < 16; i++) registered.push(`203.0.113.${i * 16}/28`);
 must(
@@ -64,7 +65,9 @@ const customerToken = must(createApiToken(app.deps, operator, { role: 'CUSTOMER'
 const { http, ws } = await app.start(0, '127.0.0.1');
 const base = http.replace('/graphql', '');
 
-const sessions = demoSessions().filter((s) => s.partner === 'Colt' && (s.location === 'Amsterdam' || s.location === 'Frankfurt'));
+const sessions = demoSessions().filter(
+  (s) => s.partner === 'Colt' && (s.location === 'Amsterdam' || s.location === 'Frankfurt'),
+);
 const vantage = Array.from({ length: 40 }, (_, i) => `2001:db8:ffff::${(i + 1).toString(16)}`);
 const t0 = Math.floor(Date.now() / 1000);
 
@@ -74,7 +77,15 @@ function update(i: number) {
   if (i % 5 !== 0) {
     const peer = vantage[i % vantage.length]!;
     const prefix = `${100 + ((i >> 16) % 100)}.${(i >> 8) & 255}.${i & 255}.0/24`;
-    return { timestamp: ts, host: 'rrc00', peer, peerAsn: 64496, path: [64496, 3356, 1299 + (i % 7)], community: [], announcements: [{ nextHop: peer, prefixes: [prefix] }] };
+    return {
+      timestamp: ts,
+      host: 'rrc00',
+      peer,
+      peerAsn: 64496,
+      path: [64496, 3356, 1299 + (i % 7)],
+      community: [],
+      announcements: [{ nextHop: peer, prefixes: [prefix] }],
+    };
   }
   const prefix = registered[(i / 5) % registered.length]!;
   const fromSession = i % 10 === 0;
@@ -112,7 +123,10 @@ const results: [string, string][] = [];
     if (body.errors) throw new Error(JSON.stringify(body.errors));
   }
   const secs = (performance.now() - start) / 1000;
-  results.push(['ingestRouteUpdates (GraphQL, 5k/batch)', `${Math.round(UPDATES / secs).toLocaleString('en')} updates/s`]);
+  results.push([
+    'ingestRouteUpdates (GraphQL, 5k/batch)',
+    `${Math.round(UPDATES / secs).toLocaleString('en')} updates/s`,
+  ]);
 }
 
 // 2. NDJSON endpoint, RIS Live field names
@@ -135,7 +149,11 @@ const results: [string, string][] = [];
     });
   }).join('\n');
   const start = performance.now();
-  const res = await fetch(`${base}/ingest/ris`, { method: 'POST', headers: { authorization: `Bearer ${collector}` }, body: lines });
+  const res = await fetch(`${base}/ingest/ris`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${collector}` },
+    body: lines,
+  });
   const body = (await res.json()) as { accepted: number };
   const secs = (performance.now() - start) / 1000;
   if (body.accepted !== UPDATES) throw new Error(`NDJSON accepted ${body.accepted}`);
@@ -144,12 +162,20 @@ const results: [string, string][] = [];
 
 // 3. Event delivery latency: ingest (HTTP) -> event received on a graphql-ws subscription
 {
-  const client = createClient({ url: ws, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${customerToken}` } });
+  const client = createClient({
+    url: ws,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${customerToken}` },
+  });
   const waiting = new Map<number, (at: number) => void>();
   let received = 0;
   const ready = new Promise<void>((resolve) => {
     client.subscribe(
-      { query: 'subscription { prefixEvents(filter: { types: [WITHDRAWAL, ANNOUNCEMENT] }) { ... on PrefixEvent { type summary } } }' },
+      {
+        query:
+          'subscription { prefixEvents(filter: { types: [WITHDRAWAL, ANNOUNCEMENT] }) { ... on PrefixEvent { type summary } } }',
+      },
       {
         next: () => {
           received++;
@@ -170,7 +196,15 @@ const results: [string, string][] = [];
     const u =
       i % 2 === 0
         ? { timestamp: ts, host: 'edge', peer, peerAsn: 8220, withdrawals: [prefix] }
-        : { timestamp: ts, host: 'edge', peer, peerAsn: 8220, path: [8220, 64500], community: [[8075, 8007]], announcements: [{ nextHop: peer, prefixes: [prefix] }] };
+        : {
+            timestamp: ts,
+            host: 'edge',
+            peer,
+            peerAsn: 8220,
+            path: [8220, 64500],
+            community: [[8075, 8007]],
+            announcements: [{ nextHop: peer, prefixes: [prefix] }],
+          };
     const arrived = new Promise<number>((resolve) => waiting.set(received + 1, resolve));
     const sent = performance.now();
     await gql(INGEST, { i: { updates: [u] } });
@@ -179,13 +213,18 @@ const results: [string, string][] = [];
   await client.dispose();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1);
-  results.push(['event delivery (ingest request sent -> WS event received)', `p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, p99 ${q(0.99)} ms`]);
+  results.push([
+    'event delivery (ingest request sent -> WS event received)',
+    `p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, p99 ${q(0.99)} ms`,
+  ]);
 }
 
 await app.stop();
 db.$client.close();
 rmSync(dir, { recursive: true, force: true });
 
-console.log(`\npeerwatch bench (${new Date().toISOString()}, node ${process.version}, ${UPDATES} updates, ${EVENTS} events)\n`);
+console.log(
+  `\npeerwatch bench (${new Date().toISOString()}, node ${process.version}, ${UPDATES} updates, ${EVENTS} events)\n`,
+);
 for (const [name, value] of results) console.log(`  ${name.padEnd(58)} ${value}`);
 console.log('');

@@ -35,11 +35,7 @@ function must<T>(result: { ok: true; value: T } | { ok: false; errors: unknown }
 }
 
 const idOf = (table: typeof partners | typeof peeringLocations, name: string) =>
-  db
-    .select({ id: table.id })
-    .from(table)
-    .where(sql`lower(${table.name}) = lower(${name})`)
-    .get()!.id;
+  db.select({ id: table.id }).from(table).where(sql`lower(${table.name}) = lower(${name})`).get()!.id;
 
 // --- demo customer, services and prefixes (idempotent across runs)
 const customer =
@@ -55,12 +51,33 @@ interface DemoPrefix {
   backup: string;
 }
 const demoPrefixes: DemoPrefix[] = [
-  { prefix: '203.0.113.0/24', origin: 64500, partner: 'Colt', partnerAsn: 8220, primary: 'Amsterdam', backup: 'Frankfurt' },
-  { prefix: '198.51.100.0/24', origin: 64501, partner: 'Colt', partnerAsn: 8220, primary: 'Amsterdam', backup: 'Frankfurt' },
+  {
+    prefix: '203.0.113.0/24',
+    origin: 64500,
+    partner: 'Colt',
+    partnerAsn: 8220,
+    primary: 'Amsterdam',
+    backup: 'Frankfurt',
+  },
+  {
+    prefix: '198.51.100.0/24',
+    origin: 64501,
+    partner: 'Colt',
+    partnerAsn: 8220,
+    primary: 'Amsterdam',
+    backup: 'Frankfurt',
+  },
   { prefix: '192.0.2.0/24', origin: 64502, partner: 'IIJ', partnerAsn: 2497, primary: 'Tokyo', backup: 'Osaka' },
 ];
 const services = [
-  { name: 'contoso-amsterdam', partner: 'Colt', country: 'Netherlands', state: 'North Holland', primary: 'Amsterdam', backup: 'Frankfurt' },
+  {
+    name: 'contoso-amsterdam',
+    partner: 'Colt',
+    country: 'Netherlands',
+    state: 'North Holland',
+    primary: 'Amsterdam',
+    backup: 'Frankfurt',
+  },
   { name: 'contoso-tokyo', partner: 'IIJ', country: 'Japan', state: 'Tokyo', primary: 'Tokyo', backup: 'Osaka' },
 ];
 for (const svc of services) {
@@ -93,7 +110,9 @@ for (const svc of services) {
   );
 }
 
-const customerToken = must(createApiToken(deps, operator, { role: 'CUSTOMER', customerId: customer.id, description: 'demo' })).token;
+const customerToken = must(
+  createApiToken(deps, operator, { role: 'CUSTOMER', customerId: customer.id, description: 'demo' }),
+).token;
 const collectorToken = must(createApiToken(deps, operator, { role: 'COLLECTOR', description: 'demo collector' })).token;
 
 // --- the simulated collector, talking to the server over HTTP like a real one
@@ -109,10 +128,15 @@ async function post(query: string, variables: unknown) {
   if (body.errors) logger.warn({ errors: body.errors }, 'collector request failed');
 }
 const INGEST_ROUTES = 'mutation($i: IngestRouteUpdatesInput!) { ingestRouteUpdates(input: $i) { accepted rejected } }';
-const INGEST_LATENCY = 'mutation($i: IngestLatencySamplesInput!) { ingestLatencySamples(input: $i) { accepted rejected } }';
+const INGEST_LATENCY =
+  'mutation($i: IngestLatencySamplesInput!) { ingestLatencySamples(input: $i) { accepted rejected } }';
 
 const sessions = demoSessions();
-const vantage = Array.from({ length: 8 }, (_, i) => ({ peer: `2001:db8:ffff::${i + 1}`, asn: 64496 + i, host: `rrc0${i % 4}` }));
+const vantage = Array.from({ length: 8 }, (_, i) => ({
+  peer: `2001:db8:ffff::${i + 1}`,
+  asn: 64496 + i,
+  host: `rrc0${i % 4}`,
+}));
 const now = () => Date.now() / 1000;
 const HIJACKER = 64511;
 
@@ -134,7 +158,8 @@ const vantageAnnounce = (v: (typeof vantage)[number], prefix: string, path: numb
   community: [],
   announcements: [{ nextHop: v.peer, prefixes: [prefix] }],
 });
-const sessionsFor = (p: DemoPrefix) => sessions.filter((s) => s.partner === p.partner && (s.location === p.primary || s.location === p.backup));
+const sessionsFor = (p: DemoPrefix) =>
+  sessions.filter((s) => s.partner === p.partner && (s.location === p.primary || s.location === p.backup));
 
 async function announceAll() {
   const updates = demoPrefixes.flatMap((p) => [
@@ -152,19 +177,35 @@ async function collectorTick() {
   if (tickCount % 9 === 0) {
     const s = sessionsFor(target).find((x) => x.location === target.primary)!;
     await post(INGEST_ROUTES, {
-      i: { updates: [{ timestamp: now(), host: 'edge', peer: s.peerAddress, peerAsn: target.partnerAsn, withdrawals: [target.prefix] }] },
+      i: {
+        updates: [
+          {
+            timestamp: now(),
+            host: 'edge',
+            peer: s.peerAddress,
+            peerAsn: target.partnerAsn,
+            withdrawals: [target.prefix],
+          },
+        ],
+      },
     });
   }
   if (tickCount % 9 === 1) await announceAll();
   // a hijack attempt every few minutes: a more-specific from an unexpected origin, seen by 3 vantage points
   if (tickCount % 36 === 12) {
     const more = target.prefix.replace('/24', '/25');
-    await post(INGEST_ROUTES, { i: { updates: vantage.slice(0, 3).map((v) => vantageAnnounce(v, more, [174, HIJACKER])) } });
+    await post(INGEST_ROUTES, {
+      i: { updates: vantage.slice(0, 3).map((v) => vantageAnnounce(v, more, [174, HIJACKER])) },
+    });
   }
   if (tickCount % 36 === 18) {
     const more = target.prefix.replace('/24', '/25');
     await post(INGEST_ROUTES, {
-      i: { updates: vantage.slice(0, 3).map((v) => ({ timestamp: now(), host: v.host, peer: v.peer, peerAsn: v.asn, withdrawals: [more] })) },
+      i: {
+        updates: vantage
+          .slice(0, 3)
+          .map((v) => ({ timestamp: now(), host: v.host, peer: v.peer, peerAsn: v.asn, withdrawals: [more] })),
+      },
     });
   }
   // latency with a daily shape: higher in the local business day, lognormal-ish noise, rare spikes
@@ -188,7 +229,10 @@ function gaussian() {
 }
 
 await announceAll();
-const timer = setInterval(() => void collectorTick().catch((e) => logger.error({ err: e }, 'collector tick failed')), 5000);
+const timer = setInterval(
+  () => void collectorTick().catch((e) => logger.error({ err: e }, 'collector tick failed')),
+  5000,
+);
 
 console.log(`
 peerwatch demo running at ${http}  (GraphiQL: open it in a browser)
