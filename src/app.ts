@@ -192,8 +192,13 @@ query Partners {
         const key = Object.keys(params).find((k) => k.toLowerCase() === 'authorization');
         const authorization = key ? params[key] : undefined;
         try {
-          ctx.extra.viewer =
-            authorization == null ? ANONYMOUS : viewerFor(typeof authorization === 'string' ? authorization : '');
+          if (authorization == null) {
+            ctx.extra.viewer = ANONYMOUS;
+            return true;
+          }
+          // A credential that is not a string is a bad credential, not an anonymous one.
+          if (typeof authorization !== 'string') return false;
+          ctx.extra.viewer = viewerFor(authorization);
           return true;
         } catch (error) {
           if (error instanceof AuthenticationError) return false;

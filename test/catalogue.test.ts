@@ -104,10 +104,7 @@ describe('partners', () => {
       expect.arrayContaining(['Amsterdam', 'Frankfurt', 'London', 'Tokyo']),
     );
     // MainOne is absent from the metro tables; its metros come from the provider list (Lisbon, Lagos).
-    expect((byName.get('MainOne') as any).peeringLocations.map((l: any) => l.name).sort()).toEqual([
-      'Lagos',
-      'Lisbon',
-    ]);
+    expect((byName.get('MainOne') as any).peeringLocations.map((l: any) => l.name).sort()).toEqual(['Lagos', 'Lisbon']);
   });
 
   it('seeding again changes nothing (idempotent)', async () => {

@@ -175,11 +175,15 @@ export const partnerPrefixRegistrations = sqliteTable(
       .notNull()
       .references(() => partners.id, { onDelete: 'cascade' }),
     prefix: text('prefix').notNull(),
+    family: integer('family').notNull(),
+    rangeStart: text('range_start').notNull(),
+    rangeEnd: text('range_end').notNull(),
     prefixKey: text('prefix_key').notNull(),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('partner_prefix_registrations_prefix_idx').on(t.prefix),
+    index('partner_prefix_registrations_family_range_start_idx').on(t.family, t.rangeStart),
     uniqueIndex('partner_prefix_registrations_prefix_key_idx').on(t.prefixKey),
   ],
 );

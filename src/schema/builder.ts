@@ -1,6 +1,6 @@
 import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import { getNullableType, isListType } from 'graphql';
 import type { Context } from '../context.js';
 import { DomainError } from '../errors.js';
@@ -14,6 +14,9 @@ export interface PothosTypes {
     ID: { Input: string; Output: string | number };
   };
 }
+
+/** Types that implement Node (their global ids are "<Type>:<integer>"). */
+const NODE_TYPES = new Set(['Partner', 'PeeringLocation', 'PeeringSession', 'Customer', 'PeeringService', 'Prefix', 'PrefixEvent']);
 
 export const builder = new SchemaBuilder<PothosTypes>({
   plugins: [ComplexityPlugin, RelayPlugin],
@@ -44,6 +47,15 @@ export const builder = new SchemaBuilder<PothosTypes>({
     cursorType: 'String',
     nodesOnConnection: true,
     brandLoadedObjects: true,
+    // A malformed id, or one of a type that is not a node, resolves like an id that does not exist: to null
+    // (node) or a null entry (nodes), never an error that tells ids apart.
+    decodeGlobalID: (globalID) => {
+      try {
+        const decoded = decodeGlobalID(globalID);
+        if (NODE_TYPES.has(decoded.typename) && /^\d{1,15}$/.test(decoded.id)) return decoded;
+      } catch {}
+      return { typename: 'Partner', id: '0' };
+    },
   },
 });
 

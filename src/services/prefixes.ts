@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, eq, gte, lte, ne, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { inTransaction } from '../db/client.js';
 import { partnerPrefixRegistrations, partners, peeringServices, prefixes } from '../db/schema.js';
@@ -215,6 +215,9 @@ export function removePrefix(
 ): Result<{ id: number }> {
   return inTransaction(deps.db, (tx): Result<{ id: number }> => {
     const notFound = fail<{ id: number }>(userError('NOT_FOUND', ['input', 'prefixId'], 'No such prefix'));
+    // Role first, so that a caller who may change nothing cannot probe which prefix ids exist.
+    const refused = loadWritableService(tx, viewer, null, ['input', 'prefixId']).error;
+    if (refused?.code === 'FORBIDDEN') return fail(refused);
     if (input.prefixId == null) return notFound;
     const prefix = tx.select().from(prefixes).where(eq(prefixes.id, input.prefixId)).get();
     if (!prefix) return notFound;
@@ -255,10 +258,23 @@ export function registerPartnerPrefix(
       .from(partnerPrefixRegistrations)
       .where(eq(partnerPrefixRegistrations.prefix, cidr.text))
       .get();
-    if (existing) {
-      if (existing.partnerId === partner.id) return ok(existing);
+    if (existing?.partnerId === partner.id) return ok(existing);
+    // A prefix belongs to one partner: no other partner may hold it, a covering prefix or a more-specific.
+    const clash = tx
+      .select({ prefix: partnerPrefixRegistrations.prefix })
+      .from(partnerPrefixRegistrations)
+      .where(
+        and(
+          eq(partnerPrefixRegistrations.family, cidr.family),
+          lte(partnerPrefixRegistrations.rangeStart, cidr.end),
+          gte(partnerPrefixRegistrations.rangeEnd, cidr.start),
+          ne(partnerPrefixRegistrations.partnerId, partner.id),
+        ),
+      )
+      .get();
+    if (clash) {
       return fail(
-        userError('PREFIX_OVERLAP', ['input', 'prefix'], `${cidr.text} is already registered by another partner`),
+        userError('PREFIX_OVERLAP', ['input', 'prefix'], `${cidr.text} overlaps ${clash.prefix}, registered by another partner`),
       );
     }
     return ok(
@@ -267,6 +283,9 @@ export function registerPartnerPrefix(
         .values({
           partnerId: partner.id,
           prefix: cidr.text,
+          family: cidr.family,
+          rangeStart: cidr.start,
+          rangeEnd: cidr.end,
           prefixKey: randomUUID(),
           createdAt: new Date(deps.clock.now()),
         })

@@ -298,7 +298,7 @@ export async function createSession(
   peeringLocationId: string,
   routerName: string,
   peerAddress: string,
-  token?: string,
+  token?: string | null,
 ) {
   const data = await t.ok(
     `mutation($i: CreatePeeringSessionInput!) { createPeeringSession(input: $i) {

@@ -57,6 +57,9 @@ CREATE TABLE `partner_prefix_registrations` (
 	`id` integer PRIMARY KEY AUTOINCREMENT,
 	`partner_id` integer NOT NULL,
 	`prefix` text NOT NULL,
+	`family` integer NOT NULL,
+	`range_start` text NOT NULL,
+	`range_end` text NOT NULL,
 	`prefix_key` text NOT NULL,
 	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	CONSTRAINT `fk_partner_prefix_registrations_partner_id_partners_id_fk` FOREIGN KEY (`partner_id`) REFERENCES `partners`(`id`) ON DELETE CASCADE
@@ -203,6 +206,7 @@ CREATE UNIQUE INDEX `customer_locations_country_state_idx` ON `customer_location
 CREATE UNIQUE INDEX `customers_name_idx` ON `customers` (lower("name"));--> statement-breakpoint
 CREATE INDEX `partner_peering_locations_location_idx` ON `partner_peering_locations` (`peering_location_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `partner_prefix_registrations_prefix_idx` ON `partner_prefix_registrations` (`prefix`);--> statement-breakpoint
+CREATE INDEX `partner_prefix_registrations_family_range_start_idx` ON `partner_prefix_registrations` (`family`,`range_start`);--> statement-breakpoint
 CREATE UNIQUE INDEX `partner_prefix_registrations_prefix_key_idx` ON `partner_prefix_registrations` (`prefix_key`);--> statement-breakpoint
 CREATE UNIQUE INDEX `partners_name_idx` ON `partners` (lower("name"));--> statement-breakpoint
 CREATE UNIQUE INDEX `peering_locations_name_idx` ON `peering_locations` (lower("name"));--> statement-breakpoint
