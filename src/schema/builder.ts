@@ -16,7 +16,15 @@ export interface PothosTypes {
 }
 
 /** Types that implement Node (their global ids are "<Type>:<integer>"). */
-const NODE_TYPES = new Set(['Partner', 'PeeringLocation', 'PeeringSession', 'Customer', 'PeeringService', 'Prefix', 'PrefixEvent']);
+const NODE_TYPES = new Set([
+  'Partner',
+  'PeeringLocation',
+  'PeeringSession',
+  'Customer',
+  'PeeringService',
+  'Prefix',
+  'PrefixEvent',
+]);
 
 export const builder = new SchemaBuilder<PothosTypes>({
   plugins: [ComplexityPlugin, RelayPlugin],

@@ -39,7 +39,13 @@ export function checkTags(tags: Tag[], path: string[]): UserError[] {
     if (tag.key.length < 1 || tag.key.length > MAX_TAG_KEY) {
       errors.push(userError('INVALID_INPUT', [...path, String(i), 'key'], `Tag keys are 1-${MAX_TAG_KEY} characters`));
     } else if (seen.has(tag.key.toLowerCase())) {
-      errors.push(userError('INVALID_INPUT', [...path, String(i), 'key'], `Duplicate tag key "${tag.key}" (keys are case-insensitive)`));
+      errors.push(
+        userError(
+          'INVALID_INPUT',
+          [...path, String(i), 'key'],
+          `Duplicate tag key "${tag.key}" (keys are case-insensitive)`,
+        ),
+      );
     }
     if (tag.value.length > MAX_TAG_VALUE) {
       errors.push(

@@ -274,7 +274,11 @@ export function registerPartnerPrefix(
       .get();
     if (clash) {
       return fail(
-        userError('PREFIX_OVERLAP', ['input', 'prefix'], `${cidr.text} overlaps ${clash.prefix}, registered by another partner`),
+        userError(
+          'PREFIX_OVERLAP',
+          ['input', 'prefix'],
+          `${cidr.text} overlaps ${clash.prefix}, registered by another partner`,
+        ),
       );
     }
     return ok(
