@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { and, asc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { DB } from './db/client.js';
 import type { EventLevel } from './db/schema.js';
 import {
@@ -64,6 +65,75 @@ function groupByRequest(keys: readonly ChildPageKey[]): ChildPageKey[][] {
     groups.set(sig, [...(groups.get(sig) ?? []), key]);
   }
   return [...groups.values()];
+}
+
+/**
+ * A DataLoader of one page of children for each of many parents, in two statements per distinct page request
+ * (a row_number() window partitioned by parent, and a grouped count), whatever the number of parents.
+ */
+function childPageLoader<Row>(
+  db: DB,
+  spec: {
+    kind: string;
+    table: SQLiteTable;
+    parent: SQLiteColumn;
+    key: SQLiteColumn;
+    parentOf: (row: Row) => number;
+    keyOf: (row: Row) => number;
+    where?: (key: ChildPageKey) => SQL | undefined;
+  },
+) {
+  return new DataLoader<ChildPageKey, Connection<Row>, string>(
+    async (keys) => {
+      const results = new Map<string, Connection<Row>>();
+      for (const group of groupByRequest(keys)) {
+        const { request } = group[0]!;
+        const parentIds = group.map((k) => k.parentId);
+        const base = and(inArray(spec.parent, parentIds), spec.where?.(group[0]!));
+        const direction = sql.raw(request.backwards ? 'desc' : 'asc');
+        const windowed = db
+          .select({
+            key: spec.key,
+            rn: sql<number>`row_number() over (partition by ${spec.parent} order by ${spec.key} ${direction})`.as('rn'),
+          })
+          .from(spec.table)
+          .where(
+            and(
+              base,
+              request.afterKey != null ? gt(spec.key, request.afterKey) : undefined,
+              request.beforeKey != null ? lt(spec.key, request.beforeKey) : undefined,
+            ),
+          )
+          .as('w');
+        const rows = db
+          .select({ row: spec.table })
+          .from(spec.table)
+          .innerJoin(windowed, eq(windowed.key, spec.key))
+          .where(lte(windowed.rn, request.limit + 1))
+          .orderBy(asc(windowed.rn))
+          .all()
+          .map((r) => r.row as Row);
+        const counts = new Map(
+          db
+            .select({ parentId: spec.parent, n: sql<number>`count(*)` })
+            .from(spec.table)
+            .where(base)
+            .groupBy(spec.parent)
+            .all()
+            .map((r) => [r.parentId as number, r.n]),
+        );
+        const grouped = groupBy(parentIds, rows, spec.parentOf);
+        group.forEach((key, i) => {
+          results.set(
+            pageKeyString(key),
+            buildConnection(spec.kind, request, grouped[i]!, spec.keyOf, counts.get(key.parentId) ?? 0),
+          );
+        });
+      }
+      return keys.map((k) => results.get(pageKeyString(k))!);
+    },
+    { cacheKeyFn: pageKeyString },
+  );
 }
 
 export function createLoaders(db: DB, viewer: Viewer) {
@@ -216,114 +286,25 @@ export function createLoaders(db: DB, viewer: Viewer) {
   });
 
   /** A page of prefixes for each of many peering services (the parents were already scope-checked). */
-  const servicePrefixes = new DataLoader<ChildPageKey, Connection<PrefixRow>, string>(
-    async (keys) => {
-      const results = new Map<string, Connection<PrefixRow>>();
-      for (const group of groupByRequest(keys)) {
-        const { request } = group[0]!;
-        const parentIds = group.map((k) => k.parentId);
-        const windowed = db
-          .select({
-            id: prefixes.id,
-            rn: sql<number>`row_number() over (partition by ${prefixes.peeringServiceId} order by ${prefixes.id} ${sql.raw(
-              request.backwards ? 'desc' : 'asc',
-            )})`.as('rn'),
-          })
-          .from(prefixes)
-          .where(
-            and(
-              inArray(prefixes.peeringServiceId, parentIds),
-              request.afterKey != null ? gt(prefixes.id, request.afterKey) : undefined,
-              request.beforeKey != null ? lt(prefixes.id, request.beforeKey) : undefined,
-            ),
-          )
-          .as('w');
-        const rows = db
-          .select({ prefix: prefixes, rn: windowed.rn })
-          .from(prefixes)
-          .innerJoin(windowed, eq(windowed.id, prefixes.id))
-          .where(lte(windowed.rn, request.limit + 1))
-          .orderBy(asc(windowed.rn))
-          .all()
-          .map((r) => r.prefix);
-        const counts = new Map(
-          db
-            .select({ parentId: prefixes.peeringServiceId, n: sql<number>`count(*)` })
-            .from(prefixes)
-            .where(inArray(prefixes.peeringServiceId, parentIds))
-            .groupBy(prefixes.peeringServiceId)
-            .all()
-            .map((r) => [r.parentId, r.n]),
-        );
-        const grouped = groupBy(parentIds, rows, (r) => r.peeringServiceId);
-        group.forEach((key, i) => {
-          results.set(
-            pageKeyString(key),
-            buildConnection(PREFIX_CURSOR_KIND, request, grouped[i]!, (r) => r.id, counts.get(key.parentId) ?? 0),
-          );
-        });
-      }
-      return keys.map((k) => results.get(pageKeyString(k))!);
-    },
-    { cacheKeyFn: pageKeyString },
-  );
+  const servicePrefixes = childPageLoader<PrefixRow>(db, {
+    kind: PREFIX_CURSOR_KIND,
+    table: prefixes,
+    parent: prefixes.peeringServiceId,
+    key: prefixes.id,
+    parentOf: (r) => r.peeringServiceId,
+    keyOf: (r) => r.id,
+  });
 
   /** A page of events for each of many prefixes (the parents were already scope-checked). */
-  const prefixEventPages = new DataLoader<ChildPageKey, Connection<PrefixEventRecord>, string>(
-    async (keys) => {
-      const results = new Map<string, Connection<PrefixEventRecord>>();
-      for (const group of groupByRequest(keys)) {
-        const { request, minLevel } = group[0]!;
-        const parentIds = group.map((k) => k.parentId);
-        const base = and(
-          inArray(prefixEvents.prefixId, parentIds),
-          minLevel ? gte(prefixEvents.levelRank, levelRank(minLevel)) : undefined,
-        );
-        const windowed = db
-          .select({
-            seq: prefixEvents.seq,
-            rn: sql<number>`row_number() over (partition by ${prefixEvents.prefixId} order by ${prefixEvents.seq} ${sql.raw(
-              request.backwards ? 'desc' : 'asc',
-            )})`.as('rn'),
-          })
-          .from(prefixEvents)
-          .where(
-            and(
-              base,
-              request.afterKey != null ? gt(prefixEvents.seq, request.afterKey) : undefined,
-              request.beforeKey != null ? lt(prefixEvents.seq, request.beforeKey) : undefined,
-            ),
-          )
-          .as('w');
-        const rows = db
-          .select({ event: prefixEvents })
-          .from(prefixEvents)
-          .innerJoin(windowed, eq(windowed.seq, prefixEvents.seq))
-          .where(lte(windowed.rn, request.limit + 1))
-          .orderBy(asc(windowed.rn))
-          .all()
-          .map((r) => r.event);
-        const counts = new Map(
-          db
-            .select({ parentId: prefixEvents.prefixId, n: sql<number>`count(*)` })
-            .from(prefixEvents)
-            .where(base)
-            .groupBy(prefixEvents.prefixId)
-            .all()
-            .map((r) => [r.parentId, r.n]),
-        );
-        const grouped = groupBy(parentIds, rows, (r) => r.prefixId);
-        group.forEach((key, i) => {
-          results.set(
-            pageKeyString(key),
-            buildConnection(EVENT_CURSOR_KIND, request, grouped[i]!, (r) => r.seq, counts.get(key.parentId) ?? 0),
-          );
-        });
-      }
-      return keys.map((k) => results.get(pageKeyString(k))!);
-    },
-    { cacheKeyFn: pageKeyString },
-  );
+  const prefixEventPages = childPageLoader<PrefixEventRecord>(db, {
+    kind: EVENT_CURSOR_KIND,
+    table: prefixEvents,
+    parent: prefixEvents.prefixId,
+    key: prefixEvents.seq,
+    parentOf: (r) => r.prefixId,
+    keyOf: (r) => r.seq,
+    where: (k) => (k.minLevel ? gte(prefixEvents.levelRank, levelRank(k.minLevel)) : undefined),
+  });
 
   return {
     scope,

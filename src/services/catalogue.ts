@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { countries, customerLocations, partnerPeeringLocations, partners, peeringLocations } from '../db/schema.js';
-import { buildConnection, type Connection, type PageRequest } from './pagination.js';
+import { type Connection, keysetPage, type PageRequest } from './pagination.js';
 import type { PartnerRow } from './partners.js';
 
 /** Read side of the public catalogue: partners, peering locations, countries, customer locations. */
@@ -36,22 +36,11 @@ function partnerWhere(filter: PartnerFilter): SQL | undefined {
 }
 
 export function listPartners(db: DB, filter: PartnerFilter, request: PageRequest): Connection<PartnerRow> {
-  const where = partnerWhere(filter);
-  const rows = db
-    .select()
-    .from(partners)
-    .where(
-      and(
-        where,
-        request.afterKey != null ? gt(partners.id, request.afterKey) : undefined,
-        request.beforeKey != null ? lt(partners.id, request.beforeKey) : undefined,
-      ),
-    )
-    .orderBy(request.backwards ? desc(partners.id) : asc(partners.id))
-    .limit(request.limit + 1)
-    .all();
-  const totalCount = db.select({ n: sql<number>`count(*)` }).from(partners).where(where).get()!.n;
-  return buildConnection(PARTNER_CURSOR_KIND, request, rows, (r) => r.id, totalCount);
+  return keysetPage<PartnerRow>(
+    db,
+    { kind: PARTNER_CURSOR_KIND, table: partners, key: partners.id, keyOf: (r) => r.id, where: partnerWhere(filter) },
+    request,
+  );
 }
 
 export type PeeringLocationRow = typeof peeringLocations.$inferSelect;

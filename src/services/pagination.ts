@@ -1,3 +1,6 @@
+import { and, asc, desc, gt, lt, type SQL, sql } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { DB } from '../db/client.js';
 import { InputError } from '../errors.js';
 
 /**
@@ -90,4 +93,27 @@ export function buildConnection<T>(
     },
     totalCount,
   };
+}
+
+/** One keyset page of `table` ordered by the integer `key` column, with the filter's total count. */
+export function keysetPage<Row>(
+  db: DB,
+  spec: { kind: string; table: SQLiteTable; key: SQLiteColumn; keyOf: (row: Row) => number; where: SQL | undefined },
+  request: PageRequest,
+): Connection<Row> {
+  const rows = db
+    .select()
+    .from(spec.table)
+    .where(
+      and(
+        spec.where,
+        request.afterKey != null ? gt(spec.key, request.afterKey) : undefined,
+        request.beforeKey != null ? lt(spec.key, request.beforeKey) : undefined,
+      ),
+    )
+    .orderBy(request.backwards ? desc(spec.key) : asc(spec.key))
+    .limit(request.limit + 1)
+    .all() as Row[];
+  const totalCount = db.select({ n: sql<number>`count(*)` }).from(spec.table).where(spec.where).get()!.n;
+  return buildConnection(spec.kind, request, rows, spec.keyOf, totalCount);
 }

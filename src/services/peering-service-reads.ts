@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, gt, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { countries, customerLocations, peeringServices } from '../db/schema.js';
-import { buildConnection, type Connection, type PageRequest } from './pagination.js';
+import { type Connection, keysetPage, type PageRequest } from './pagination.js';
 import type { PeeringServiceRow } from './peering-services.js';
 import type { ServiceScope } from './viewer.js';
 
@@ -43,19 +43,9 @@ export function listPeeringServices(
       ? sql`${peeringServices.name} like ${`%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`
       : undefined,
   );
-  const rows = db
-    .select()
-    .from(peeringServices)
-    .where(
-      and(
-        where,
-        request.afterKey != null ? gt(peeringServices.id, request.afterKey) : undefined,
-        request.beforeKey != null ? lt(peeringServices.id, request.beforeKey) : undefined,
-      ),
-    )
-    .orderBy(request.backwards ? desc(peeringServices.id) : asc(peeringServices.id))
-    .limit(request.limit + 1)
-    .all();
-  const totalCount = db.select({ n: sql<number>`count(*)` }).from(peeringServices).where(where).get()!.n;
-  return buildConnection(SERVICE_CURSOR_KIND, request, rows, (r) => r.id, totalCount);
+  return keysetPage<PeeringServiceRow>(
+    db,
+    { kind: SERVICE_CURSOR_KIND, table: peeringServices, key: peeringServices.id, keyOf: (r) => r.id, where },
+    request,
+  );
 }

@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { EVENT_LEVELS, type EventLevel, prefixEvents, telemetryMeta } from '../db/schema.js';
 import { type Cidr, contains } from '../domain/cidr.js';
-import { buildConnection, type Connection, type PageRequest } from '../services/pagination.js';
+import { type Connection, keysetPage, type PageRequest } from '../services/pagination.js';
 import type { ServiceScope } from '../services/viewer.js';
 
 /**
@@ -97,21 +97,17 @@ export function listEvents(
   scope: ServiceScope,
   request: PageRequest,
 ): Connection<PrefixEventRecord> {
-  const where = eventWhere(filter, scope);
-  const bounds = and(
-    where,
-    request.afterKey != null ? gt(prefixEvents.seq, request.afterKey) : undefined,
-    request.beforeKey != null ? lt(prefixEvents.seq, request.beforeKey) : undefined,
+  return keysetPage<PrefixEventRecord>(
+    db,
+    {
+      kind: EVENT_CURSOR_KIND,
+      table: prefixEvents,
+      key: prefixEvents.seq,
+      keyOf: (r) => r.seq,
+      where: eventWhere(filter, scope),
+    },
+    request,
   );
-  const rows = db
-    .select()
-    .from(prefixEvents)
-    .where(bounds)
-    .orderBy(request.backwards ? desc(prefixEvents.seq) : asc(prefixEvents.seq))
-    .limit(request.limit + 1)
-    .all();
-  const totalCount = db.select({ n: sql<number>`count(*)` }).from(prefixEvents).where(where).get()!.n;
-  return buildConnection(EVENT_CURSOR_KIND, request, rows, (r) => r.seq, totalCount);
 }
 
 /** Events after `afterSeq`, ascending, at most `limit` (for subscription replay). */
