@@ -1,4 +1,5 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
+import type DataLoader from 'dataloader';
 import { USER_ERROR_CODES, type UserError } from '../errors.js';
 import { builder } from './builder.js';
 
@@ -71,4 +72,9 @@ export function payloadType<T>(name: string, field: string, type: any, descripti
       userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
     }),
   });
+}
+
+/** Node loading for `node`/`nodes`: rows the viewer may not see (and failed loads) resolve to null. */
+export async function loadNodes<T>(loader: DataLoader<number, T | null>, ids: readonly (string | number)[]) {
+  return (await loader.loadMany(ids.map(Number))).map((row) => (row instanceof Error ? null : row));
 }

@@ -2,9 +2,7 @@ import type { CustomerLocationView, PeeringLocationRow } from '../../services/ca
 import type { PartnerRow, SessionRow } from '../../services/partners.js';
 import { canSeePartnerSessions } from '../../services/viewer.js';
 import { builder } from '../builder.js';
-
-const nonNull = <T>(rows: readonly (T | Error | null)[]): (T | null)[] =>
-  rows.map((r) => (r instanceof Error ? null : r));
+import { loadNodes } from '../common.js';
 
 export const PartnerKindEnum = builder.enumType('PartnerKind', {
   description: 'ISP: an internet service provider. IXP: an internet exchange (peers through its route servers).',
@@ -20,7 +18,7 @@ export const PeeringSessionRef = builder.objectRef<SessionRow>('PeeringSession')
 builder.node(PartnerRef, {
   description: 'A connectivity partner (ISP or IXP) that peers with Microsoft (AS8075) for Peering Service.',
   id: { resolve: (p) => p.id },
-  loadMany: async (ids, ctx) => nonNull(await ctx.loaders.partner.loadMany(ids.map(Number))),
+  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.partner, ids),
   fields: (t) => ({
     name: t.exposeString('name'),
     kind: t.field({ type: PartnerKindEnum, resolve: (p) => p.kind }),
@@ -45,7 +43,7 @@ builder.node(PartnerRef, {
 builder.node(PeeringLocationRef, {
   description: 'A Microsoft edge metro where partners peer with AS8075.',
   id: { resolve: (l) => l.id },
-  loadMany: async (ids, ctx) => nonNull(await ctx.loaders.peeringLocation.loadMany(ids.map(Number))),
+  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.peeringLocation, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Metro name, e.g. Amsterdam, Ashburn, Tokyo.' }),
     country: t.exposeString('country'),
@@ -61,7 +59,7 @@ builder.node(PeeringLocationRef, {
 builder.node(PeeringSessionRef, {
   description: "One of a partner's BGP sessions with Microsoft. Visible to OPERATOR and the partner itself.",
   id: { resolve: (s) => s.id },
-  loadMany: async (ids, ctx) => nonNull(await ctx.loaders.session.loadMany(ids.map(Number))),
+  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.session, ids),
   fields: (t) => ({
     partner: t.field({
       type: PartnerRef,

@@ -3,6 +3,7 @@ import type { CustomerRow } from '../../loaders.js';
 import type { Viewer } from '../../services/viewer.js';
 import { builder } from '../builder.js';
 import { PartnerRef } from '../catalogue/types.js';
+import { loadNodes } from '../common.js';
 
 export const RoleEnum = builder.enumType('Role', {
   description:
@@ -16,8 +17,7 @@ export const CustomerRef = builder.objectRef<CustomerRow>('Customer');
 builder.node(CustomerRef, {
   description: 'An enterprise that registers Peering Service connections.',
   id: { resolve: (c) => c.id },
-  loadMany: async (ids, ctx) =>
-    (await ctx.loaders.customer.loadMany(ids.map(Number))).map((r) => (r instanceof Error ? null : r)),
+  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.customer, ids),
   fields: (t) => ({
     name: t.exposeString('name'),
     createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),

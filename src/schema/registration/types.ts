@@ -5,10 +5,8 @@ import { pageRequest } from '../../services/pagination.js';
 import type { PeeringServiceRow, Tag } from '../../services/peering-services.js';
 import { builder } from '../builder.js';
 import { CustomerLocationRef, PartnerRef, PeeringLocationRef } from '../catalogue/types.js';
+import { loadNodes } from '../common.js';
 import { CustomerRef } from '../identity/types.js';
-
-const nonNull = <T>(rows: readonly (T | Error | null)[]): (T | null)[] =>
-  rows.map((r) => (r instanceof Error ? null : r));
 
 export const ProvisioningStateEnum = builder.enumType('ProvisioningState', { values: PROVISIONING_STATES });
 export const PrefixValidationStateEnum = builder.enumType('PrefixValidationState', {
@@ -31,7 +29,7 @@ builder.node(PeeringServiceRef, {
     "A registered Peering Service connection: a customer site, its partner, the partner's primary and optional backup " +
     'peering locations, and the prefixes the site sends traffic from.',
   id: { resolve: (s) => s.id },
-  loadMany: async (ids, ctx) => nonNull(await ctx.loaders.peeringService.loadMany(ids.map(Number))),
+  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.peeringService, ids),
   fields: (t) => ({
     name: t.exposeString('name'),
     customer: t.field({
@@ -87,7 +85,7 @@ builder.node(PeeringServiceRef, {
 builder.node(PrefixRef, {
   description: 'A registered IP prefix of a peering service. Immutable: to change it, remove it and add it again.',
   id: { resolve: (p) => p.id },
-  loadMany: async (ids, ctx) => nonNull(await ctx.loaders.prefix.loadMany(ids.map(Number))),
+  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.prefix, ids),
   fields: (t) => ({
     name: t.exposeString('name'),
     prefix: t.exposeString('prefix', { description: 'Normalised CIDR, e.g. 203.0.113.0/24.' }),

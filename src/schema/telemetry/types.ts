@@ -6,6 +6,7 @@ import { EVENT_CURSOR_KIND, type PrefixEventRecord } from '../../telemetry/event
 import { type BucketRow, measuredPrefixFor } from '../../telemetry/latency.js';
 import type { ResyncRequired } from '../../telemetry/stream.js';
 import { builder } from '../builder.js';
+import { loadNodes } from '../common.js';
 import { PrefixRef } from '../registration/types.js';
 
 export const EventLevelEnum = builder.enumType('EventLevel', {
@@ -36,8 +37,7 @@ export const PrefixEventRef = builder.objectRef<PrefixEventRecord>('PrefixEvent'
 builder.node(PrefixEventRef, {
   description: 'One entry of the append-only prefix event log.',
   id: { resolve: (e) => e.seq },
-  loadMany: async (ids, ctx) =>
-    (await ctx.loaders.event.loadMany(ids.map(Number))).map((r) => (r instanceof Error ? null : r)),
+  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.event, ids),
   fields: (t) => ({
     cursor: t.string({
       description: 'Opaque, strictly increasing; pass it as `after` to resume a stream or a page.',
