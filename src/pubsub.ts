@@ -6,15 +6,26 @@ import type { PrefixEventRecord } from './telemetry/event-log.js';
  * Topics are `domain:event`.
  */
 export type PubSubChannels = {
-  /** A committed prefix event (the log row). */
-  'telemetry:prefix-event': [event: PrefixEventRecord];
-  /** A prefix's validation state changed (committed). */
-  'telemetry:prefix-validation': [
-    change: { prefixId: number; peeringServiceId: number; customerId: number; partnerId: number },
-  ];
-  /** A latency bucket changed (coalesced to at most one per bucket per second). */
-  'telemetry:latency': [update: LatencyUpdateMessage];
+  /** The events one transaction committed, in sequence order (one message per commit). */
+  'telemetry:prefix-events': [events: PrefixEventRecord[]];
+  /** Prefixes whose validation state changed in one committed transaction. */
+  'telemetry:prefix-validation': [changes: ValidationChangeMessage[]];
+  /** Latency buckets that changed (coalesced to at most one push per bucket per second). */
+  'telemetry:latency': [updates: LatencyUpdateMessage[]];
 };
+
+/*
+ * Messages are batches: graphql-yoga's pubsub queues at most 1024 undelivered messages per subscriber and throws
+ * past that, and one ingest batch can commit thousands of events synchronously. One message per commit keeps
+ * every subscriber far below that; the prefixEvents stream bounds its own backlog (SUBSCRIPTION_QUEUE_LIMIT).
+ */
+
+export interface ValidationChangeMessage {
+  prefixId: number;
+  peeringServiceId: number;
+  customerId: number;
+  partnerId: number;
+}
 
 export interface LatencyUpdateMessage {
   prefixId: number;

@@ -203,8 +203,10 @@ export function addPrefix(
         .get(),
     );
   });
-  if (result.ok) deps.telemetry.prefixesRegistered([result.value.id]);
-  return result;
+  if (!result.ok) return result;
+  // Validation runs at once against routes already known: answer with the prefix as it is now.
+  deps.telemetry.prefixesRegistered([result.value.id]);
+  return ok(deps.db.select().from(prefixes).where(eq(prefixes.id, result.value.id)).get()!);
 }
 
 /** Prefixes are immutable: to change one, remove it and add it again. Its events go with it. */

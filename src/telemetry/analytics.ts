@@ -27,6 +27,8 @@ export interface RouteRow {
   originAsn: number | null;
   communities: [number, number][];
   lastAnnouncedAt: number;
+  /** When the route last changed (its withdrawal time for a withdrawn route). */
+  updatedAt: number;
 }
 
 export interface SessionInfo extends RequiredSession {
@@ -89,7 +91,7 @@ export function analysisQueries(db: DB) {
   const routesWithin = client.prepare(`
     select peer, prefix, family, range_start as rangeStart, range_end as rangeEnd, peer_asn as peerAsn,
            session_id as sessionId, announced, as_path as asPath, origin_asn as originAsn, communities,
-           last_announced_at as lastAnnouncedAt
+           last_announced_at as lastAnnouncedAt, updated_at as updatedAt
     from route_states where family = ? and range_start >= ? and range_end <= ?`);
   const sessionsAt = client.prepare(`
     select s.id, s.router_name as routerName, l.name as locationName, s.partner_id as partnerId,
@@ -352,8 +354,12 @@ export function analyzePrefix(
     }
   }
 
-  // --- visibility among internet vantage points (non-session peers) that saw the exact prefix in the last 24 h
-  const vantage = exact.filter((r) => r.sessionId == null && r.lastAnnouncedAt >= asOf - VISIBILITY_WINDOW_MS);
+  // --- visibility among internet vantage points (non-session peers) that saw the exact prefix in the last 24 h:
+  // those that still see it (however long ago they announced it: a stable route gets no updates) and those
+  // whose withdrawal is less than 24 h old.
+  const vantage = exact.filter(
+    (r) => r.sessionId == null && (r.announced || r.updatedAt >= asOf - VISIBILITY_WINDOW_MS),
+  );
   if (state.has('visibility-loss')) holding.add('visibility-loss');
   if (vantage.length) {
     const visible = vantage.filter((r) => r.announced).length;

@@ -27,28 +27,35 @@ export interface IngestResult {
 
 type EngineDeps = Omit<ServiceDeps, 'telemetry'>;
 
-/** Publishes at most one message per key per second: the first at once, the latest at the end of the window. */
+/**
+ * Publishes at most one message per key per second: the first at once, the latest at the end of the window.
+ * `pushAll` sends the messages that are due now as one batch.
+ */
 class Coalescer<T> {
   private windows = new Map<string, { timer: NodeJS.Timeout; pending: T | null }>();
   constructor(
     private readonly intervalMs: number,
-    private readonly send: (message: T) => void,
+    private readonly send: (messages: T[]) => void,
   ) {}
-  push(key: string, message: T): void {
-    const open = this.windows.get(key);
-    if (open) {
-      open.pending = message;
-      return;
+  pushAll(entries: [key: string, message: T][]): void {
+    const now: T[] = [];
+    for (const [key, message] of entries) {
+      const open = this.windows.get(key);
+      if (open) {
+        open.pending = message;
+      } else {
+        now.push(message);
+        this.openWindow(key);
+      }
     }
-    this.send(message);
-    this.openWindow(key);
+    if (now.length) this.send(now);
   }
   private openWindow(key: string): void {
     const timer = setTimeout(() => {
       const window = this.windows.get(key);
       this.windows.delete(key);
       if (window?.pending) {
-        this.send(window.pending);
+        this.send([window.pending]);
         this.openWindow(key);
       }
     }, this.intervalMs);
@@ -77,7 +84,7 @@ export class TelemetryEngine implements TelemetryHooks {
   } | null = null;
 
   constructor(readonly deps: EngineDeps) {
-    this.latencyPublisher = new Coalescer(1000, (message) => deps.pubsub.publish('telemetry:latency', message));
+    this.latencyPublisher = new Coalescer(1000, (messages) => deps.pubsub.publish('telemetry:latency', messages));
   }
 
   /** Prepared statements, created on first use (the database must be migrated by then). */
@@ -99,8 +106,10 @@ export class TelemetryEngine implements TelemetryHooks {
   }
 
   private publish(outbox: Outbox): void {
-    for (const event of outbox.events) this.deps.pubsub.publish('telemetry:prefix-event', event);
-    for (const change of outbox.validationChanges) this.deps.pubsub.publish('telemetry:prefix-validation', change);
+    if (outbox.events.length) this.deps.pubsub.publish('telemetry:prefix-events', outbox.events);
+    if (outbox.validationChanges.length) {
+      this.deps.pubsub.publish('telemetry:prefix-validation', outbox.validationChanges);
+    }
   }
 
   private analyze(prefixes: WatchedPrefix[], asOf: number): void {
@@ -195,18 +204,20 @@ export class TelemetryEngine implements TelemetryHooks {
       return result;
     });
     this.publish(outbox);
-    for (const bucket of touched) {
-      const { watched } = bucket;
-      this.latencyPublisher.push(`${watched.id}|${bucket.granularity}|${bucket.start}`, {
-        prefixId: watched.id,
-        peeringServiceId: watched.peeringServiceId,
-        customerId: watched.customerId,
-        partnerId: watched.partnerId,
-        measuredPrefix: bucket.measuredPrefix,
-        granularity: bucket.granularity,
-        start: bucket.start,
-      });
-    }
+    this.latencyPublisher.pushAll(
+      touched.map(({ watched, measuredPrefix, granularity, start }) => [
+        `${watched.id}|${granularity}|${start}`,
+        {
+          prefixId: watched.id,
+          peeringServiceId: watched.peeringServiceId,
+          customerId: watched.customerId,
+          partnerId: watched.partnerId,
+          measuredPrefix,
+          granularity,
+          start,
+        },
+      ]),
+    );
     return { accepted: samples.length, ignored: samples.length - matched, rejected: userErrors.length, userErrors };
   }
 

@@ -147,7 +147,12 @@ export function latestSeq(db: DB): number {
   );
 }
 
-/** Retention: deletes events older than `cutoffMs` and remembers the highest sequence removed. */
+/**
+ * Retention: deletes events that occurred before `cutoffMs` and remembers the highest sequence removed (a cursor
+ * below it may have missed some: ResyncRequired). Only old events go: occurredAt comes from the collector, so a
+ * late or replayed old update can be appended after recent events, and deleting every sequence up to it would
+ * wipe those recent events too.
+ */
 export function pruneEvents(db: DB, cutoffMs: number): number {
   const last = db
     .select({ seq: sql<number | null>`max(${prefixEvents.seq})` })
@@ -155,7 +160,7 @@ export function pruneEvents(db: DB, cutoffMs: number): number {
     .where(lt(prefixEvents.occurredAt, cutoffMs))
     .get()?.seq;
   if (last == null) return 0;
-  const removed = db.delete(prefixEvents).where(lte(prefixEvents.seq, last)).run().changes;
+  const removed = db.delete(prefixEvents).where(lt(prefixEvents.occurredAt, cutoffMs)).run().changes;
   const through = Math.max(last, prunedThrough(db));
   db.insert(telemetryMeta)
     .values({ key: PRUNED_KEY, value: through })

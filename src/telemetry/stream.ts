@@ -41,31 +41,65 @@ const REPLAY_PAGE = 500;
  * order (live events at or below the last replayed sequence are dropped). The live buffer is bounded: a consumer
  * that falls `queueLimit` events behind is ended with SubscriptionOverflowError instead of growing memory.
  */
-export async function* prefixEventStream(options: {
+export function prefixEventStream(options: StreamOptions): AsyncIterableIterator<StreamItem> {
+  // An async generator parked in `await` (waiting for the next live event) only handles return() when it next
+  // yields, so a disconnected client would keep its pubsub listener until a matching event arrived, possibly
+  // never. return() here marks the stream closed and wakes the generator, which then finishes at once.
+  const control: Control = { closed: false, wake: null };
+  const generator = streamEvents(options, control);
+  const close = () => {
+    control.closed = true;
+    control.wake?.();
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => generator.next(),
+    return: (value?: unknown) => {
+      close();
+      return generator.return(value as undefined);
+    },
+    throw: (error?: unknown) => {
+      close();
+      return generator.throw(error);
+    },
+  };
+}
+
+interface StreamOptions {
   db: DB;
   pubsub: AppPubSub;
   filter: EventFilter;
   scope: ServiceScope;
   afterSeq: number | null;
   queueLimit: number;
-}): AsyncGenerator<StreamItem> {
+}
+
+interface Control {
+  closed: boolean;
+  wake: (() => void) | null;
+}
+
+async function* streamEvents(options: StreamOptions, waiter: Control): AsyncGenerator<StreamItem> {
   const { db, pubsub, filter, scope, queueLimit } = options;
-  const live = pubsub.subscribe('telemetry:prefix-event');
+  const live = pubsub.subscribe('telemetry:prefix-events');
   const buffer: PrefixEventRecord[] = [];
   let overflowed = false;
-  const waiter: { wake: (() => void) | null } = { wake: null };
   let lastSeq = options.afterSeq ?? 0;
 
   const pump = (async () => {
-    for await (const event of live) {
-      if (!eventMatches(event, filter, scope)) continue;
-      if (buffer.length >= queueLimit) {
-        overflowed = true;
-        buffer.length = 0;
-        waiter.wake?.();
-        return;
+    for await (const batch of live) {
+      for (const event of batch) {
+        if (!eventMatches(event, filter, scope)) continue;
+        if (buffer.length >= queueLimit) {
+          overflowed = true;
+          buffer.length = 0;
+          waiter.wake?.();
+          return;
+        }
+        buffer.push(event);
       }
-      buffer.push(event);
       waiter.wake?.();
     }
   })();
@@ -92,6 +126,7 @@ export async function* prefixEventStream(options: {
       }
     }
     for (;;) {
+      if (waiter.closed) return;
       if (overflowed)
         throw new SubscriptionOverflowError(queueLimit, lastSeq ? encodeCursor(EVENT_CURSOR_KIND, lastSeq) : null);
       const event = buffer.shift();

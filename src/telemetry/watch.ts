@@ -1,6 +1,7 @@
 import type { DB } from '../db/client.js';
 import type { LearnedType, ValidationState } from '../db/schema.js';
 import type { Cidr } from '../domain/cidr.js';
+import type { ValidationChangeMessage } from '../pubsub.js';
 import type { PrefixEventRecord } from './event-log.js';
 
 /** A registered prefix with what the analytics need of its peering service and partner. */
@@ -78,17 +79,10 @@ export function watchQueries(db: DB) {
 
 export type WatchQueries = ReturnType<typeof watchQueries>;
 
-export interface ValidationChange {
-  prefixId: number;
-  peeringServiceId: number;
-  customerId: number;
-  partnerId: number;
-}
-
 /** What a transaction produced, published only after it commits. */
 export interface Outbox {
   events: PrefixEventRecord[];
-  validationChanges: ValidationChange[];
+  validationChanges: ValidationChangeMessage[];
 }
 
 export const newOutbox = (): Outbox => ({ events: [], validationChanges: [] });

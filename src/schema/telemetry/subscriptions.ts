@@ -18,19 +18,56 @@ function refreshLoaders(ctx: Context): void {
   ctx.loaders = createLoaders(ctx.deps.db, ctx.viewer);
 }
 
+/*
+ * The wrappers below are plain iterators, not async generators: a generator waiting in `await` for its source
+ * handles return() only once the source yields, so an ended subscription (client gone) would keep its pubsub
+ * listener until the next message. These pass return() straight to the source, which ends at once.
+ */
+
+const doneResult = <T>(value?: unknown): IteratorResult<T> => ({ value: value as T, done: true });
+
 /** Domain errors raised while streaming become GraphQL errors with `extensions.code` (graphql-ws keeps them). */
-async function* withGraphQLErrors<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-  try {
-    yield* source;
-  } catch (error) {
+function withGraphQLErrors<T>(source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+  const convert = (error: unknown): never => {
     if (error instanceof DomainError) throw new GraphQLError(error.message, { extensions: { code: error.code } });
     throw error;
-  }
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => source.next().catch(convert),
+    return: async (value?: unknown) => (source.return ? source.return(value) : doneResult<T>(value)),
+    throw: async (error?: unknown) => (source.throw ? source.throw(error) : Promise.reject(error)),
+  };
 }
 
-/** Keeps only the messages `keep` accepts; ends the pubsub subscription when the consumer stops. */
-async function* filtered<T>(source: AsyncIterable<T>, keep: (message: T) => boolean): AsyncGenerator<T> {
-  for await (const message of source) if (keep(message)) yield message;
+/** Flattens batches and keeps the messages `keep` accepts; ends the pubsub subscription as soon as the consumer stops. */
+function filtered<T>(source: AsyncIterator<T[]>, keep: (message: T) => boolean): AsyncIterableIterator<T> {
+  const pending: T[] = [];
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      for (;;) {
+        const message = pending.shift();
+        if (message !== undefined) return { value: message, done: false };
+        const result = await source.next();
+        if (result.done) return doneResult<T>(result.value);
+        pending.push(...result.value.filter(keep));
+      }
+    },
+    return: async (value?: unknown) => {
+      pending.length = 0;
+      await source.return?.(value);
+      return doneResult<T>(value);
+    },
+    throw: async (error?: unknown) => {
+      await source.return?.();
+      throw error;
+    },
+  };
 }
 
 async function visibleServiceId(ctx: Context, id: string | null | undefined): Promise<number | null> {

@@ -151,7 +151,9 @@ builder.objectFields(PrefixRef, (t) => ({
       }
       const measuredPrefix = measuredPrefixFor({ prefix: p.prefix, family: p.family as 4 | 6 });
       const now = ctx.deps.clock.now();
-      const buckets = ctx.telemetry.latencyBuckets(measuredPrefix, granularity, now - args.range, now + 1);
+      // Buckets that start within (now - range, now]: the current one included, at most range / bucket size rows
+      // (720 hourly rows for 30 days).
+      const buckets = ctx.telemetry.latencyBuckets(measuredPrefix, granularity, now - args.range + 1, now + 1);
       return { measuredPrefix, granularity, buckets };
     },
   }),
