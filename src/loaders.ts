@@ -4,7 +4,6 @@ import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { DB } from './db/client.js';
 import type { EventLevel } from './db/schema.js';
 import {
-  countries,
   customerLocations,
   customers,
   partnerPeeringLocations,
@@ -15,7 +14,7 @@ import {
   prefixEvents,
   prefixes,
 } from './db/schema.js';
-import type { CustomerLocationView, PeeringLocationRow } from './services/catalogue.js';
+import { type CustomerLocationView, type PeeringLocationRow, selectCustomerLocations } from './services/catalogue.js';
 import { buildConnection, type Connection, type PageRequest } from './services/pagination.js';
 import type { PartnerRow, SessionRow } from './services/partners.js';
 import { serviceScopeWhere } from './services/peering-service-reads.js';
@@ -214,15 +213,7 @@ export function createLoaders(db: DB, viewer: Viewer) {
   const customerLocation = new DataLoader<number, CustomerLocationView | null>(async (ids) =>
     byId(
       ids,
-      db
-        .select({
-          id: customerLocations.id,
-          country: countries.name,
-          state: customerLocations.state,
-          azureRegion: customerLocations.azureRegion,
-        })
-        .from(customerLocations)
-        .innerJoin(countries, eq(countries.id, customerLocations.countryId))
+      selectCustomerLocations(db)
         .where(inArray(customerLocations.id, [...ids]))
         .all(),
       (r) => r.id,

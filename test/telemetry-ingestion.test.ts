@@ -61,6 +61,14 @@ describe('ingestRouteUpdates', () => {
     expect(ms).toBeLessThan(15_000);
   });
 
+  it('counts updates that concern nothing watched as `ignored` (accepted, then dropped)', async () => {
+    const f = await serviceWithPrefix(t, { prefix: freshPrefix() });
+    const noise = announce('185.1.2.3', ['100.128.0.0/16'], { path: [3356, 174], peerAsn: 3356 });
+    const watched = announce('185.1.2.4', [f.prefix], { path: [3356, 8220, 64500], peerAsn: 3356 });
+    const fromSession = announce(primary[0]!, ['100.129.0.0/16'], { path: [8220, 65001] });
+    expect(await ingest(t, [noise, watched, fromSession])).toMatchObject({ accepted: 3, rejected: 0, ignored: 1 });
+  });
+
   it('counts malformed items in `rejected` with a field path each, and keeps the good ones', async () => {
     const f = await serviceWithPrefix(t, { prefix: freshPrefix() });
     const good = announce(primary[0]!, [f.prefix]);

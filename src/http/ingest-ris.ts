@@ -63,7 +63,9 @@ export async function handleRisIngest(
   let batch: RouteUpdate[] = [];
   const flush = () => {
     if (!batch.length) return;
-    totals.accepted += options.telemetry.applyRoutes(batch).accepted;
+    const applied = options.telemetry.applyRoutes(batch);
+    totals.accepted += applied.accepted;
+    totals.ignored += applied.ignored;
     totals.batches++;
     batch = [];
   };

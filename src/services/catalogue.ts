@@ -61,7 +61,8 @@ export interface CustomerLocationView {
   azureRegion: string;
 }
 
-export function listCustomerLocations(db: DB, country?: string | null): CustomerLocationView[] {
+/** Customer locations joined to their country, as the API shows them; callers add where/order. */
+export function selectCustomerLocations(db: DB) {
   return db
     .select({
       id: customerLocations.id,
@@ -70,7 +71,11 @@ export function listCustomerLocations(db: DB, country?: string | null): Customer
       azureRegion: customerLocations.azureRegion,
     })
     .from(customerLocations)
-    .innerJoin(countries, eq(countries.id, customerLocations.countryId))
+    .innerJoin(countries, eq(countries.id, customerLocations.countryId));
+}
+
+export function listCustomerLocations(db: DB, country?: string | null): CustomerLocationView[] {
+  return selectCustomerLocations(db)
     .where(country ? sql`lower(${countries.name}) = lower(${country.trim()})` : undefined)
     .orderBy(asc(countries.name), asc(customerLocations.state))
     .all();

@@ -5,7 +5,6 @@ import type { ServiceDeps, TelemetryHooks } from '../services/deps.js';
 import { type AnalysisQueries, analysisQueries, analyzePrefix } from './analytics.js';
 import { pruneEvents } from './event-log.js';
 import {
-  type CheckedSample,
   checkSample,
   evaluateLatency,
   type LatencyQueries,
@@ -26,6 +25,33 @@ export interface IngestResult {
 }
 
 type EngineDeps = Omit<ServiceDeps, 'telemetry'>;
+
+function batchTooLarge(count: number, what: string, field: string[]): IngestResult {
+  return {
+    accepted: 0,
+    rejected: count,
+    ignored: 0,
+    userErrors: [
+      userError('LIMIT_EXCEEDED', field, `At most ${MAX_BATCH} ${what} per call (got ${count}); nothing was written`),
+    ],
+  };
+}
+
+/** Checks every item; a bad one becomes an INVALID_INPUT user error at its index, the good ones are kept. */
+function checkEach<I, O>(
+  inputs: I[],
+  fieldPrefix: string[],
+  check: (input: I) => { ok: true; value: O } | { ok: false; field: string[]; message: string },
+): { valid: O[]; userErrors: UserError[] } {
+  const valid: O[] = [];
+  const userErrors: UserError[] = [];
+  inputs.forEach((input, i) => {
+    const checked = check(input);
+    if (checked.ok) valid.push(checked.value);
+    else userErrors.push(userError('INVALID_INPUT', [...fieldPrefix, String(i), ...checked.field], checked.message));
+  });
+  return { valid, userErrors };
+}
 
 /**
  * Publishes at most one message per key per second: the first at once, the latest at the end of the window.
@@ -141,24 +167,12 @@ export class TelemetryEngine implements TelemetryHooks {
   }
 
   ingestRouteUpdates(inputs: RouteUpdateInput[], fieldPrefix: string[] = ['input', 'updates']): IngestResult {
-    if (inputs.length > MAX_BATCH) {
-      return {
-        accepted: 0,
-        rejected: inputs.length,
-        ignored: 0,
-        userErrors: [
-          userError('LIMIT_EXCEEDED', fieldPrefix, `At most ${MAX_BATCH} updates per call (got ${inputs.length})`),
-        ],
-      };
-    }
-    const userErrors: UserError[] = [];
-    const updates: RouteUpdate[] = [];
-    inputs.forEach((input, i) => {
+    if (inputs.length > MAX_BATCH) return batchTooLarge(inputs.length, 'updates', fieldPrefix);
+    const { valid, userErrors } = checkEach(inputs, fieldPrefix, (input) => {
       const checked = checkRouteUpdate(input);
-      if (checked.ok) updates.push(checked.update);
-      else userErrors.push(userError('INVALID_INPUT', [...fieldPrefix, String(i), ...checked.field], checked.message));
+      return checked.ok ? { ok: true, value: checked.update } : checked;
     });
-    return { ...this.applyRoutes(updates), rejected: userErrors.length, userErrors };
+    return { ...this.applyRoutes(valid), rejected: userErrors.length, userErrors };
   }
 
   /** Applies already-checked updates in one transaction (also used by the NDJSON endpoint). */
@@ -166,32 +180,20 @@ export class TelemetryEngine implements TelemetryHooks {
     if (!updates.length) return { accepted: 0, ignored: 0 };
     const outbox = newOutbox();
     const now = this.deps.clock.now();
-    inTransaction(this.deps.db, (tx) =>
+    const { ignored } = inTransaction(this.deps.db, (tx) =>
       applyRouteBatch(tx, this.q.routes, this.q.watch, this.q.analysis, this.settings, updates, now, outbox),
     );
     this.publish(outbox);
-    return { accepted: updates.length, ignored: 0 };
+    return { accepted: updates.length, ignored };
   }
 
   ingestLatencySamples(inputs: LatencySampleInput[], fieldPrefix: string[] = ['input', 'samples']): IngestResult {
-    if (inputs.length > MAX_BATCH) {
-      return {
-        accepted: 0,
-        rejected: inputs.length,
-        ignored: 0,
-        userErrors: [
-          userError('LIMIT_EXCEEDED', fieldPrefix, `At most ${MAX_BATCH} samples per call (got ${inputs.length})`),
-        ],
-      };
-    }
+    if (inputs.length > MAX_BATCH) return batchTooLarge(inputs.length, 'samples', fieldPrefix);
     const now = this.deps.clock.now();
     const retentionMs = this.settings.LATENCY_RETENTION_DAYS * 86_400_000;
-    const userErrors: UserError[] = [];
-    const samples: CheckedSample[] = [];
-    inputs.forEach((input, i) => {
+    const { valid: samples, userErrors } = checkEach(inputs, fieldPrefix, (input) => {
       const checked = checkSample(input, now, retentionMs);
-      if (checked.ok) samples.push(checked.sample);
-      else userErrors.push(userError('INVALID_INPUT', [...fieldPrefix, String(i), ...checked.field], checked.message));
+      return checked.ok ? { ok: true, value: checked.sample } : checked;
     });
     if (!samples.length) return { accepted: 0, ignored: 0, rejected: userErrors.length, userErrors };
     const outbox = newOutbox();

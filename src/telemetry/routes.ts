@@ -24,6 +24,8 @@ export interface RouteBatchResult {
   /** Registered prefixes touched, with the latest update time that touched each. */
   touched: Map<number, { watched: WatchedPrefix; asOf: number }>;
   stored: number;
+  /** Updates that concerned neither a partner session nor a registered prefix (dropped). */
+  ignored: number;
 }
 
 export function routeStatements(db: DB) {
@@ -89,6 +91,7 @@ export function applyRouteBatch(
     return id == null ? null : watchedById.get(id)!;
   };
   let stored = 0;
+  let ignored = 0;
 
   for (const update of updates) {
     const session = sessionsByPeer.get(update.peer) ?? null;
@@ -163,8 +166,9 @@ export function applyRouteBatch(
       }
     }
     if (relevant) stmts.history(now, update);
+    else ignored++;
   }
 
   for (const { watched, asOf } of touched.values()) analyzePrefix(db, analysis, settings, watched, asOf, now, outbox);
-  return { touched, stored };
+  return { touched, stored, ignored };
 }

@@ -53,7 +53,9 @@ const IngestPayload = builder.objectRef<IngestResult>('IngestPayload').implement
     accepted: t.exposeInt('accepted'),
     rejected: t.exposeInt('rejected'),
     ignored: t.exposeInt('ignored', {
-      description: 'Accepted items that concern nothing watched (e.g. latency from outside every registered prefix).',
+      description:
+        'Accepted items that concern nothing watched and were dropped: latency samples from outside every registered ' +
+        'prefix, route updates from peers that are not partner sessions about prefixes nobody registered.',
     }),
     userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
   }),
