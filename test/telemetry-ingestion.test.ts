@@ -210,6 +210,7 @@ describe('POST /ingest/ris (NDJSON, RIS Live field names)', () => {
     expect(body.errors[0]).toEqual({ line: 5, message: expect.stringMatching(/JSON/) });
     expect(body.errors[1].field).toEqual(['peer']);
     expect(body.errors[1].message).toMatch(/bogus/);
+    expect(body.errors[2]).toEqual({ line: 11, message: 'each line must be a JSON object' });
     // one batch: per-session events as they happen, validation at the batch's end (three of four sessions)
     expect(await sessionEvents(f.prefixId)).toEqual([
       'ANNOUNCEMENT',
@@ -239,6 +240,34 @@ describe('POST /ingest/ris (NDJSON, RIS Live field names)', () => {
       `POST /ingest/ris: 10,054 lines in ${ms.toFixed(0)} ms (${Math.round(10_054 / (ms / 1000))} updates/s)`,
     );
     expect((await prefixState(t, f.prefixId)).validationState).toBe('VERIFIED');
+  });
+
+  it('answers 413 to a body over INGEST_MAX_BODY_BYTES, declared or chunked', async () => {
+    const small = await createTestApp({ INGEST_MAX_BODY_BYTES: 4096 });
+    try {
+      const { base: smallBase } = await small.listen();
+      const line = `${JSON.stringify(risData(primary[0]!, { announce: ['198.51.100.0/24'] }))}\n`;
+      const body = line.repeat(Math.ceil(10_000 / line.length));
+      const headers = { authorization: `Bearer ${OPERATOR_TOKEN}` };
+      const declared = await fetch(`${smallBase}/ingest/ris`, { method: 'POST', headers, body });
+      expect(declared.status).toBe(413);
+      // a stream body goes out chunked, with no Content-Length: counted while read
+      const chunked = await fetch(`${smallBase}/ingest/ris`, {
+        method: 'POST',
+        headers,
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(body));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+      expect(chunked.status).toBe(413);
+      expect((await chunked.json()).error).toMatch(/exceeds 4096 bytes/);
+    } finally {
+      await small.close();
+    }
   });
 
   it('needs a COLLECTOR or OPERATOR token: 401 without or with a bad one, 403 for a customer', async () => {

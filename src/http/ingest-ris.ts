@@ -44,13 +44,15 @@ export async function handleRisIngest(
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > options.maxBytes) return reply(res, 413, { error: `Body exceeds ${options.maxBytes} bytes` });
 
+  // A chunked body has no declared length: count it, and past the limit stop reading and answer 413.
+  const lines = createInterface({ input: req, crlfDelay: Number.POSITIVE_INFINITY });
   let bytes = 0;
   let tooLarge = false;
   req.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     if (bytes > options.maxBytes && !tooLarge) {
       tooLarge = true;
-      req.destroy();
+      lines.close();
     }
   });
 
@@ -70,8 +72,14 @@ export async function handleRisIngest(
     batch = [];
   };
 
+  const replyTooLarge = () => {
+    // Full batches already applied stay applied; the rest of the body is not read.
+    res.setHeader('connection', 'close');
+    res.once('finish', () => req.destroy());
+    reply(res, 413, { error: `Body exceeds ${options.maxBytes} bytes; ${totals.accepted} updates were applied`, ...totals });
+  };
+
   try {
-    const lines = createInterface({ input: req, crlfDelay: Number.POSITIVE_INFINITY });
     for await (const text of lines) {
       totals.lines++;
       const lineNo = totals.lines;
@@ -104,20 +112,10 @@ export async function handleRisIngest(
       batch.push(checked.update);
       if (batch.length >= MAX_BATCH) flush();
     }
-    if (tooLarge) {
-      return reply(res, 413, {
-        error: `Body exceeds ${options.maxBytes} bytes; ${totals.accepted} updates were applied`,
-        ...totals,
-      });
-    }
+    if (tooLarge) return replyTooLarge();
     flush();
   } catch (error) {
-    if (tooLarge) {
-      return reply(res, 413, {
-        error: `Body exceeds ${options.maxBytes} bytes; ${totals.accepted} updates were applied`,
-        ...totals,
-      });
-    }
+    if (tooLarge) return replyTooLarge();
     options.logger.error({ err: error }, 'ris ingest failed');
     return reply(res, 500, { error: 'Ingestion failed', ...totals });
   }

@@ -117,7 +117,7 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
  * RouteUpdateInput. Returns null for messages that are not UPDATEs (OPEN, KEEPALIVE, RIS_PEER_STATE...).
  */
 export function fromRisMessage(value: unknown): RouteUpdateInput | null | { error: string } {
-  if (!value || typeof value !== 'object') return { error: 'each line must be a JSON object' };
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'each line must be a JSON object' };
   const envelope = value as { type?: unknown; data?: unknown };
   if (envelope.type !== undefined && envelope.type !== 'ris_message' && envelope.data !== undefined) return null;
   const data = (envelope.type === 'ris_message' ? envelope.data : value) as Record<string, unknown> | undefined;

@@ -1,11 +1,11 @@
 import { GraphQLError } from 'graphql';
 import type { Context } from '../../context.js';
-import { DomainError, NotFoundError } from '../../errors.js';
+import { DomainError, InputError, NotFoundError } from '../../errors.js';
 import { createLoaders } from '../../loaders.js';
 import type { LatencyUpdateMessage } from '../../pubsub.js';
 import { decodeCursor } from '../../services/pagination.js';
 import { canSeeService, requireReader } from '../../services/viewer.js';
-import { EVENT_CURSOR_KIND } from '../../telemetry/event-log.js';
+import { EVENT_CURSOR_KIND, latestSeq } from '../../telemetry/event-log.js';
 import { prefixEventStream, type StreamItem } from '../../telemetry/stream.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common.js';
@@ -106,6 +106,9 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, args, ctx) => {
       requireReader(ctx.viewer);
       const afterSeq = args.after != null ? decodeCursor(EVENT_CURSOR_KIND, args.after) : null;
+      if (afterSeq != null && afterSeq > latestSeq(ctx.deps.db)) {
+        throw new InputError('`after` is ahead of the event log: it is not a cursor this server issued');
+      }
       const filter = await resolveEventFilter(ctx, args.filter);
       return withGraphQLErrors(
         prefixEventStream({
