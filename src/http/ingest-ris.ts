@@ -76,7 +76,10 @@ export async function handleRisIngest(
     // Full batches already applied stay applied; the rest of the body is not read.
     res.setHeader('connection', 'close');
     res.once('finish', () => req.destroy());
-    reply(res, 413, { error: `Body exceeds ${options.maxBytes} bytes; ${totals.accepted} updates were applied`, ...totals });
+    reply(res, 413, {
+      error: `Body exceeds ${options.maxBytes} bytes; ${totals.accepted} updates were applied`,
+      ...totals,
+    });
   };
 
   try {
