@@ -1,6 +1,5 @@
 /** BGP attribute rules. Pure functions, no I/O. */
 
-export const MICROSOFT_ASN = 8075;
 /** The Peering Service community every partner route must carry. */
 export const PEERING_SERVICE_COMMUNITY: readonly [number, number] = [8075, 8007];
 export const MAX_AS_PATH_LENGTH = 3;

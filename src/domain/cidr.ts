@@ -29,12 +29,6 @@ function bytesToHex(bytes: number[]): string {
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function hexToBytes(hex: string): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < hex.length; i += 2) out.push(Number.parseInt(hex.slice(i, i + 2), 16));
-  return out;
-}
-
 function maskBytes(bytes: number[], length: number, fill: 0 | 1): number[] {
   return bytes.map((byte, i) => {
     const keep = Math.max(0, Math.min(8, length - i * 8));
@@ -128,11 +122,6 @@ export function contains(outer: Cidr, inner: Cidr): boolean {
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return a.family === b.family && a.start <= b.end && b.start <= a.end;
-}
-
-/** The covering prefix of `cidr` at a shorter (or equal) length. */
-export function supernet(cidr: Cidr, length: number): Cidr {
-  return build(hexToBytes(cidr.start), Math.min(length, cidr.length));
 }
 
 /**

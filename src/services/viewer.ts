@@ -1,4 +1,3 @@
-import type { Role } from '../db/schema.js';
 import { AuthenticationError, ForbiddenError } from '../errors.js';
 
 /** Who is calling. Resolved once per request (HTTP) or per connection (graphql-ws). */
@@ -43,17 +42,6 @@ export function requireReader(viewer: Viewer): void {
   if (viewer.role === 'ANONYMOUS')
     throw new AuthenticationError('Authentication required: send Authorization: Bearer <token>');
   if (viewer.role === 'COLLECTOR') throw new ForbiddenError('COLLECTOR tokens can only ingest telemetry');
-}
-
-export function requireRole(viewer: Viewer, ...roles: Role[]): void {
-  if (viewer.role === 'ANONYMOUS')
-    throw new AuthenticationError('Authentication required: send Authorization: Bearer <token>');
-  if (!roles.includes(viewer.role))
-    throw new ForbiddenError(`This operation needs one of the roles ${roles.join(', ')}`);
-}
-
-export function isOperator(viewer: Viewer): boolean {
-  return viewer.role === 'OPERATOR';
 }
 
 export function canSeePartnerSessions(viewer: Viewer, partnerId: number): boolean {

@@ -233,19 +233,19 @@ export function analyzePrefix(
   const isBackupSession = (r: RouteRow) => r.sessionId != null && sessionById.get(r.sessionId)?.role === 'BACKUP';
   /** Keys of conditions that hold now; anything else open in `state` is cleared below. */
   const holding = new Set<string>();
-  const raise = (key: string, peers: number, draft: () => EventDraft, data: unknown = null) => {
-    holding.add(key);
-    if (state.has(key)) return;
-    if (peers < minPeers) {
-      holding.delete(key);
+  /**
+   * A condition seen by `peers` distinct peers: raised once at HIJACK_MIN_PEERS, then held while any peer still
+   * sees it (hysteresis: no re-raise when it flaps around the threshold).
+   */
+  const raise = (key: string, peers: number, draft: () => EventDraft) => {
+    if (state.has(key)) {
+      if (peers >= 1) holding.add(key);
       return;
     }
-    q.open(watched.id, key, data, asOf);
+    if (peers < minPeers) return;
+    holding.add(key);
+    q.open(watched.id, key, null, asOf);
     emit(draft());
-  };
-  /** An open condition stays open while any peer still sees it (hysteresis: no re-raise on flaps at the threshold). */
-  const sustain = (key: string, peers: number) => {
-    if (state.has(key) && peers >= 1) holding.add(key);
   };
 
   // --- best paths at the primary and backup locations
@@ -278,7 +278,6 @@ export function analyzePrefix(
       r.originAsn != null && !expected.includes(r.originAsn) ? r.originAsn : null,
     )) {
       const key = `origin:${origin}`;
-      sustain(key, peers.size);
       raise(key, peers.size, () => ({
         type: 'ORIGIN_AS_CHANGE',
         summary: `${watched.prefix} originated by AS${origin} instead of ${asnList(expected)} (${peers.size} peers)`,
@@ -313,7 +312,6 @@ export function analyzePrefix(
       const origin = sample.originAsn!;
       const hijack = !expected.includes(origin);
       const key = `${hijack ? 'more-specific-hijack' : 'more-specific'}:${k}`;
-      sustain(key, peers.size);
       raise(key, peers.size, () => ({
         type: hijack ? 'MORE_SPECIFIC_HIJACK' : 'NEW_MORE_SPECIFIC',
         summary: hijack
@@ -341,7 +339,6 @@ export function analyzePrefix(
       },
     )) {
       const key = `leak:${neighbour}`;
-      sustain(key, peers.size);
       raise(key, peers.size, () => ({
         type: 'ROUTE_LEAK',
         summary: `${sample.prefix} propagated through unexpected upstream AS${neighbour} (${peers.size} peers)`,

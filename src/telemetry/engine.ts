@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { inTransaction } from '../db/client.js';
 import { type UserError, userError } from '../errors.js';
 import type { LatencyUpdateMessage } from '../pubsub.js';
@@ -107,6 +108,7 @@ export class TelemetryEngine implements TelemetryHooks {
     analysis: AnalysisQueries;
     routes: RouteStatements;
     latency: LatencyQueries;
+    retention: Record<'routeHistory' | 'latencyBuckets' | 'withdrawnRoutes', Statement<[number]>>;
   } | null = null;
 
   constructor(readonly deps: EngineDeps) {
@@ -122,6 +124,11 @@ export class TelemetryEngine implements TelemetryHooks {
         analysis: analysisQueries(db),
         routes: routeStatements(db),
         latency: latencyQueries(db),
+        retention: {
+          routeHistory: db.$client.prepare('delete from route_updates where received_at < ?'),
+          latencyBuckets: db.$client.prepare('delete from latency_buckets where start < ?'),
+          withdrawnRoutes: db.$client.prepare('delete from route_states where announced = 0 and updated_at < ?'),
+        },
       };
     }
     return this.queries;
@@ -158,12 +165,7 @@ export class TelemetryEngine implements TelemetryHooks {
 
   /** A partner gained a session: its prefixes' required sessions changed. */
   sessionsChanged(partnerId: number): void {
-    const ids = this.deps.db.$client
-      .prepare(
-        'select p.id from prefixes p join peering_services s on s.id = p.peering_service_id where s.partner_id = ?',
-      )
-      .all(partnerId) as { id: number }[];
-    this.prefixesRegistered(ids.map((r) => r.id));
+    this.analyze(this.q.watch.ofPartner(partnerId), this.deps.clock.now());
   }
 
   ingestRouteUpdates(inputs: RouteUpdateInput[], fieldPrefix: string[] = ['input', 'updates']): IngestResult {
@@ -247,25 +249,14 @@ export class TelemetryEngine implements TelemetryHooks {
 
     const outbox = newOutbox();
     inTransaction(this.deps.db, (tx) => {
-      const withLatency = tx.$client
-        .prepare(
-          `select distinct p.id from prefixes p
-           where exists (select 1 from prefix_watch_state w where w.prefix_id = p.id and w.key = 'latency:cursor')`,
-        )
-        .all() as { id: number }[];
-      for (const { id } of withLatency) {
-        const watched = this.q.watch.byId(id);
-        if (watched) evaluateLatency(tx, this.q.latency, this.latencyState(), watched, now, outbox);
+      for (const watched of this.q.watch.withLatency()) {
+        evaluateLatency(tx, this.q.latency, this.latencyState(), watched, now, outbox);
       }
       pruneEvents(tx, now - env.EVENT_RETENTION_DAYS * 86_400_000);
-      tx.$client
-        .prepare('delete from route_updates where received_at < ?')
-        .run(now - env.ROUTE_HISTORY_RETENTION_HOURS * 3_600_000);
-      tx.$client
-        .prepare('delete from latency_buckets where start < ?')
-        .run(now - env.LATENCY_RETENTION_DAYS * 86_400_000);
+      this.q.retention.routeHistory.run(now - env.ROUTE_HISTORY_RETENTION_HOURS * 3_600_000);
+      this.q.retention.latencyBuckets.run(now - env.LATENCY_RETENTION_DAYS * 86_400_000);
       // Withdrawn routes only matter for the 24 h visibility window.
-      tx.$client.prepare('delete from route_states where announced = 0 and updated_at < ?').run(now - 25 * 3_600_000);
+      this.q.retention.withdrawnRoutes.run(now - 25 * 3_600_000);
     });
     this.publish(outbox);
   }

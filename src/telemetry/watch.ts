@@ -63,6 +63,10 @@ export function watchQueries(db: DB) {
   const byId = client.prepare(`${SELECT} where p.id = ?`);
   const overlapping = client.prepare(`${SELECT} where p.family = ? and p.range_start <= ? and p.range_end >= ?`);
   const pendingBefore = client.prepare(`${SELECT} where p.validation_state = 'PENDING' and p.created_at <= ?`);
+  const ofPartner = client.prepare(`${SELECT} where s.partner_id = ?`);
+  const withLatency = client.prepare(
+    `${SELECT} where exists (select 1 from prefix_watch_state w where w.prefix_id = p.id and w.key = 'latency:cursor')`,
+  );
   return {
     /** The registered prefix that equals or contains `cidr`, if any. */
     covering(cidr: Cidr): WatchedPrefix | null {
@@ -74,6 +78,9 @@ export function watchQueries(db: DB) {
     overlapping: (cidr: Cidr) =>
       (overlapping.all(cidr.family, cidr.end, cidr.start) as RawRow[]).map((r) => fromRow(r)!),
     pendingCreatedBefore: (ms: number) => (pendingBefore.all(ms) as RawRow[]).map((r) => fromRow(r)!),
+    ofPartner: (partnerId: number) => (ofPartner.all(partnerId) as RawRow[]).map((r) => fromRow(r)!),
+    /** Prefixes whose latency is being evaluated (they have had samples). */
+    withLatency: () => (withLatency.all() as RawRow[]).map((r) => fromRow(r)!),
   };
 }
 
