@@ -128,6 +128,12 @@ export const apiTokens = sqliteTable(
     partnerId: integer('partner_id').references(() => partners.id, { onDelete: 'cascade' }),
     description: text('description'),
     createdAt: createdAt(),
+    /** Refused from this instant on (null: never expires). */
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
+    /** Set once by revokeApiToken; a revoked token is refused on every transport. */
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+    /** Last successful authentication, written at most once a minute per token (not a write per request). */
+    lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
   },
   (t) => [uniqueIndex('api_tokens_token_hash_idx').on(t.tokenHash)],
 );
@@ -292,6 +298,8 @@ export const prefixEvents = sqliteTable(
     partnerId: integer('partner_id').notNull(),
     /** ms since the epoch (plain integer, so the row is JSON as it is for pubsub). */
     occurredAt: integer('occurred_at').notNull(),
+    /** ms since the epoch when peerwatch recorded the event (arrival time). Retention counts from here. */
+    recordedAt: integer('recorded_at').notNull().default(0),
     type: text('type').notNull(),
     azureEventType: text('azure_event_type').notNull(),
     level: text('level', { enum: EVENT_LEVELS }).notNull(),
@@ -313,6 +321,7 @@ export const prefixEvents = sqliteTable(
     index('prefix_events_customer_seq_idx').on(t.customerId, t.seq),
     index('prefix_events_partner_seq_idx').on(t.partnerId, t.seq),
     index('prefix_events_occurred_at_idx').on(t.occurredAt),
+    index('prefix_events_recorded_at_idx').on(t.recordedAt),
   ],
 );
 
