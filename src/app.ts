@@ -15,6 +15,9 @@ import { AuthenticationError, DomainError } from './errors.js';
 import { handleRisIngest } from './http/ingest-ris.js';
 import type { Logger } from './observability/logger.js';
 import { type AppPubSub, createAppPubSub } from './pubsub.js';
+import { LiveOperations } from './realtime/live-operations.js';
+import { useLiveOperations } from './realtime/plugin.js';
+import { Semaphore } from './realtime/semaphore.js';
 import { printedSchema, schema } from './schema/index.js';
 import type { ServiceDeps } from './services/deps.js';
 import { viewerFromAuthorization } from './services/identity.js';
@@ -34,6 +37,8 @@ export interface App {
   httpServer: Server;
   deps: ServiceDeps;
   telemetry: TelemetryEngine;
+  /** The subscription streams open right now (graphql-ws and SSE), to end them from outside. */
+  live: LiveOperations;
   /** Listens and starts background telemetry work; resolves to the bound URLs. */
   start(port?: number, host?: string): Promise<{ http: string; ws: string; port: number }>;
   /** Stops accepting, disposes graphql-ws, closes sockets and the server; the caller closes the database. */
@@ -87,7 +92,13 @@ function bodyLimitPlugin(maxBytes: number): Plugin {
 export function buildApp(options: AppOptions): App {
   const { env, db, logger } = options;
   const clock = options.clock ?? systemClock;
-  const pubsub = options.pubsub ?? createAppPubSub();
+  const pubsub =
+    options.pubsub ??
+    createAppPubSub({
+      onListenerError: (error, topic) => logger.error({ err: error, topic }, 'pubsub listener failed'),
+    });
+  const live = new LiveOperations();
+  const realtime = { live, replaySlots: new Semaphore(env.MAX_CONCURRENT_REPLAYS) };
   const telemetry = new TelemetryEngine({ db, pubsub, clock, logger, env });
   const deps: ServiceDeps = { db, pubsub, clock, logger, env, telemetry };
 
@@ -127,12 +138,13 @@ query Partners {
         blockFieldSuggestion: { enabled: env.NODE_ENV === 'production' },
       }),
       ...(env.INTROSPECTION ? [] : [useDisableIntrospection()]),
+      useLiveOperations(live),
     ],
     context: ({ request, connectionParams }: { request?: Request; connectionParams?: Record<string, unknown> }) => {
       // graphql-ws passes the viewer resolved at connection_init (see onConnect); HTTP and SSE read the header.
       const wsViewer = (connectionParams as { viewer?: Viewer } | undefined)?.viewer;
       const viewer = wsViewer ?? viewerFor(request?.headers.get('authorization'));
-      return createContext(deps, telemetry, viewer);
+      return createContext(deps, telemetry, realtime, viewer);
     },
   });
 
@@ -267,6 +279,7 @@ query Partners {
     httpServer,
     deps,
     telemetry,
+    live,
     async start(port = env.PORT, host = env.HOST) {
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);

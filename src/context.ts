@@ -1,4 +1,6 @@
 import { createLoaders, type Loaders } from './loaders.js';
+import type { LiveOperations } from './realtime/live-operations.js';
+import type { Semaphore } from './realtime/semaphore.js';
 import type { ServiceDeps } from './services/deps.js';
 import type { Viewer } from './services/viewer.js';
 import type { TelemetryEngine } from './telemetry/engine.js';
@@ -9,8 +11,22 @@ export interface Context {
   telemetry: TelemetryEngine;
   viewer: Viewer;
   loaders: Loaders;
+  realtime: Realtime;
 }
 
-export function createContext(deps: ServiceDeps, telemetry: TelemetryEngine, viewer: Viewer): Context {
-  return { deps, telemetry, viewer, loaders: createLoaders(deps.db, viewer) };
+/** Process-wide state of live streams, shared by every operation. */
+export interface Realtime {
+  /** Open subscription streams on every transport. */
+  live: LiveOperations;
+  /** Bounds concurrent replay reads (MAX_CONCURRENT_REPLAYS). */
+  replaySlots: Semaphore;
+}
+
+export function createContext(
+  deps: ServiceDeps,
+  telemetry: TelemetryEngine,
+  realtime: Realtime,
+  viewer: Viewer,
+): Context {
+  return { deps, telemetry, realtime, viewer, loaders: createLoaders(deps.db, viewer) };
 }

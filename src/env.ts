@@ -45,6 +45,10 @@ const EnvSchema = z.object({
   LATENCY_RETENTION_DAYS: int(1, 3650).default(35),
   /** Events queued for one subscription before it is ended as too slow. */
   SUBSCRIPTION_QUEUE_LIMIT: int(10, 1_000_000).default(1000),
+  /** Active operations (subscriptions and in-flight queries) on one graphql-ws socket; more are refused. */
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: int(1, 10_000).default(20),
+  /** Subscriptions reading replay pages at once (process-wide); the others wait their turn. */
+  MAX_CONCURRENT_REPLAYS: int(1, 1000).default(4),
   /** How often the telemetry engine runs time-based work (timeouts, bucket closing, retention). */
   TELEMETRY_TICK_SECONDS: int(1, 3600).default(15),
 });

@@ -1,24 +1,24 @@
-import { createPubSub } from 'graphql-yoga';
 import type { PrefixEventRecord } from './telemetry/event-log.js';
 
 /**
- * The one typed pubsub. Payloads are plain JSON so a Redis event target can replace the in-memory one.
- * Topics are `domain:event`.
+ * The one typed pubsub. Topics are `domain:event`; payloads are plain JSON, so the transport (an `EventTarget`) can
+ * be swapped for one that crosses processes, such as graphql-yoga's Redis event target.
+ *
+ * Delivery is synchronous and push-based: `subscribe` takes a listener, which must only filter and enqueue. Each
+ * subscriber owns a bounded queue (see src/realtime/live-queue.ts) and filters by tenant *before* queueing, so a
+ * stalled subscriber costs at most its own queue. A listener that throws is logged and skipped: nothing thrown
+ * reaches the emitter (an exception in an EventTarget listener would otherwise become an uncaught exception).
  */
 export type PubSubChannels = {
   /** The events one transaction committed, in sequence order (one message per commit). */
-  'telemetry:prefix-events': [events: PrefixEventRecord[]];
+  'telemetry:prefix-events': PrefixEventRecord[];
   /** Prefixes whose validation state changed in one committed transaction. */
-  'telemetry:prefix-validation': [changes: ValidationChangeMessage[]];
+  'telemetry:prefix-validation': ValidationChangeMessage[];
   /** Latency buckets that changed (coalesced to at most one push per bucket per second). */
-  'telemetry:latency': [updates: LatencyUpdateMessage[]];
+  'telemetry:latency': LatencyUpdateMessage[];
 };
 
-/*
- * Messages are batches: graphql-yoga's pubsub queues at most 1024 undelivered messages per subscriber and throws
- * past that, and one ingest batch can commit thousands of events synchronously. One message per commit keeps
- * every subscriber far below that; the prefixEvents stream bounds its own backlog (SUBSCRIPTION_QUEUE_LIMIT).
- */
+export type Topic = keyof PubSubChannels;
 
 export interface ValidationChangeMessage {
   prefixId: number;
@@ -37,8 +37,36 @@ export interface LatencyUpdateMessage {
   start: number;
 }
 
-export function createAppPubSub(config?: Parameters<typeof createPubSub<PubSubChannels>>[0]) {
-  return createPubSub<PubSubChannels>(config);
+export interface AppPubSub {
+  publish<T extends Topic>(topic: T, payload: PubSubChannels[T]): void;
+  /** Calls `listener` for every message on `topic` until the returned function is called. */
+  subscribe<T extends Topic>(topic: T, listener: (payload: PubSubChannels[T]) => void): () => void;
 }
 
-export type AppPubSub = ReturnType<typeof createAppPubSub>;
+export interface PubSubOptions {
+  /** Defaults to an in-process EventTarget. */
+  eventTarget?: EventTarget;
+  /** Told about a listener that threw (the message still reaches every other listener). */
+  onListenerError?: (error: unknown, topic: Topic) => void;
+}
+
+export function createAppPubSub(options: PubSubOptions = {}): AppPubSub {
+  const target = options.eventTarget ?? new EventTarget();
+  const onListenerError = options.onListenerError ?? (() => {});
+  return {
+    publish(topic, payload) {
+      target.dispatchEvent(new CustomEvent(topic, { detail: payload }));
+    },
+    subscribe(topic, listener) {
+      const handle = (event: Event) => {
+        try {
+          listener((event as CustomEvent).detail);
+        } catch (error) {
+          onListenerError(error, topic);
+        }
+      };
+      target.addEventListener(topic, handle);
+      return () => target.removeEventListener(topic, handle);
+    },
+  };
+}

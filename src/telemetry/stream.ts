@@ -1,6 +1,7 @@
 import type { DB } from '../db/client.js';
 import { DomainError } from '../errors.js';
 import type { AppPubSub } from '../pubsub.js';
+import type { Semaphore } from '../realtime/semaphore.js';
 import { encodeCursor } from '../services/pagination.js';
 import type { ServiceScope } from '../services/viewer.js';
 import {
@@ -74,6 +75,8 @@ interface StreamOptions {
   scope: ServiceScope;
   afterSeq: number | null;
   queueLimit: number;
+  /** Bounds how many streams read replay pages at once, so one client's replays cannot starve the others. */
+  replaySlots: Semaphore;
 }
 
 interface Control {
@@ -83,26 +86,25 @@ interface Control {
 
 async function* streamEvents(options: StreamOptions, waiter: Control): AsyncGenerator<StreamItem> {
   const { db, pubsub, filter, scope, queueLimit } = options;
-  const live = pubsub.subscribe('telemetry:prefix-events');
+  // Live events are filtered (tenant first) before they are buffered; the buffer is bounded by queueLimit.
   const buffer: PrefixEventRecord[] = [];
   let overflowed = false;
   let lastSeq = options.afterSeq ?? 0;
-
-  const pump = (async () => {
-    for await (const batch of live) {
-      for (const event of batch) {
-        if (!eventMatches(event, filter, scope)) continue;
-        if (buffer.length >= queueLimit) {
-          overflowed = true;
-          buffer.length = 0;
-          waiter.wake?.();
-          return;
-        }
-        buffer.push(event);
+  const unsubscribe = pubsub.subscribe('telemetry:prefix-events', (batch) => {
+    if (overflowed) return;
+    let added = false;
+    for (const event of batch) {
+      if (!eventMatches(event, filter, scope)) continue;
+      if (buffer.length >= queueLimit) {
+        overflowed = true;
+        buffer.length = 0;
+        break;
       }
-      waiter.wake?.();
+      buffer.push(event);
+      added = true;
     }
-  })();
+    if (added || overflowed) waiter.wake?.();
+  });
 
   try {
     if (options.afterSeq != null) {
@@ -116,7 +118,15 @@ async function* streamEvents(options: StreamOptions, waiter: Control): AsyncGene
         };
       }
       for (;;) {
-        const page = eventsAfter(db, filter, scope, lastSeq, REPLAY_PAGE);
+        if (waiter.closed) return;
+        const release = await options.replaySlots.acquire();
+        let page: PrefixEventRecord[];
+        try {
+          if (waiter.closed) return;
+          page = eventsAfter(db, filter, scope, lastSeq, REPLAY_PAGE);
+        } finally {
+          release();
+        }
         for (const event of page) {
           if (overflowed) throw new SubscriptionOverflowError(queueLimit, encodeCursor(EVENT_CURSOR_KIND, lastSeq));
           yield event;
@@ -125,24 +135,27 @@ async function* streamEvents(options: StreamOptions, waiter: Control): AsyncGene
         if (page.length < REPLAY_PAGE) break;
       }
     }
+    let index = 0;
     for (;;) {
       if (waiter.closed) return;
       if (overflowed)
         throw new SubscriptionOverflowError(queueLimit, lastSeq ? encodeCursor(EVENT_CURSOR_KIND, lastSeq) : null);
-      const event = buffer.shift();
-      if (!event) {
+      if (index >= buffer.length) {
+        buffer.length = 0;
+        index = 0;
         await new Promise<void>((resolve) => {
           waiter.wake = resolve;
         });
         waiter.wake = null;
         continue;
       }
+      const event = buffer[index++] as PrefixEventRecord;
       if (event.seq <= lastSeq) continue;
       yield event;
       lastSeq = event.seq;
     }
   } finally {
-    await live.return?.();
-    await pump.catch(() => {});
+    unsubscribe();
+    buffer.length = 0;
   }
 }

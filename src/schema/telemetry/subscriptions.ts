@@ -2,7 +2,8 @@ import { GraphQLError } from 'graphql';
 import type { Context } from '../../context.js';
 import { DomainError, InputError, NotFoundError } from '../../errors.js';
 import { createLoaders } from '../../loaders.js';
-import type { LatencyUpdateMessage } from '../../pubsub.js';
+import type { LatencyUpdateMessage, PubSubChannels } from '../../pubsub.js';
+import { createLiveQueue } from '../../realtime/live-queue.js';
 import { decodeCursor } from '../../services/pagination.js';
 import { canSeeService, requireReader } from '../../services/viewer.js';
 import { EVENT_CURSOR_KIND, latestSeq } from '../../telemetry/event-log.js';
@@ -42,32 +43,32 @@ function withGraphQLErrors<T>(source: AsyncIterableIterator<T>): AsyncIterableIt
   };
 }
 
-/** Flattens batches and keeps the messages `keep` accepts; ends the pubsub subscription as soon as the consumer stops. */
-function filtered<T>(source: AsyncIterator<T[]>, keep: (message: T) => boolean): AsyncIterableIterator<T> {
-  const pending: T[] = [];
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    async next() {
-      for (;;) {
-        const message = pending.shift();
-        if (message !== undefined) return { value: message, done: false };
-        const result = await source.next();
-        if (result.done) return doneResult<T>(result.value);
-        pending.push(...result.value.filter(keep));
-      }
-    },
-    return: async (value?: unknown) => {
-      pending.length = 0;
-      await source.return?.(value);
-      return doneResult<T>(value);
-    },
-    throw: async (error?: unknown) => {
-      await source.return?.();
-      throw error;
-    },
-  };
+/**
+ * A live stream of one pubsub topic for one subscriber: batches are flattened and filtered (tenant first) before
+ * they are queued, the queue is bounded by SUBSCRIPTION_QUEUE_LIMIT, and a subscriber that falls that far behind
+ * is ended with SUBSCRIPTION_OVERFLOW. The listener only filters and enqueues: it cannot throw into the emitter.
+ */
+function liveTopic<T extends 'telemetry:prefix-validation' | 'telemetry:latency'>(
+  ctx: Context,
+  topic: T,
+  keep: (message: PubSubChannels[T][number]) => boolean,
+): AsyncIterableIterator<PubSubChannels[T][number]> {
+  const limit = ctx.deps.env.SUBSCRIPTION_QUEUE_LIMIT;
+  let unsubscribe = () => {};
+  const queue = createLiveQueue<PubSubChannels[T][number]>({
+    limit,
+    keep,
+    onOverflow: () =>
+      new DomainError(
+        `Subscription ended: the client fell more than ${limit} messages behind. Query the current state, then subscribe again.`,
+        'SUBSCRIPTION_OVERFLOW',
+      ),
+    onClose: () => unsubscribe(),
+  });
+  unsubscribe = ctx.deps.pubsub.subscribe(topic, (batch) => {
+    for (const message of batch) queue.push(message);
+  });
+  return queue;
 }
 
 async function visibleServiceId(ctx: Context, id: string | null | undefined): Promise<number | null> {
@@ -118,6 +119,7 @@ builder.subscriptionFields((t) => ({
           scope: ctx.loaders.scope,
           afterSeq,
           queueLimit: ctx.deps.env.SUBSCRIPTION_QUEUE_LIMIT,
+          replaySlots: ctx.realtime.replaySlots,
         }),
       );
     },
@@ -133,9 +135,12 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, args, ctx) => {
       requireReader(ctx.viewer);
       const serviceId = await visibleServiceId(ctx, args.peeringServiceId);
-      return filtered(
-        ctx.deps.pubsub.subscribe('telemetry:prefix-validation'),
-        (change) => canSeeService(ctx.viewer, change) && (serviceId == null || change.peeringServiceId === serviceId),
+      return withGraphQLErrors(
+        liveTopic(
+          ctx,
+          'telemetry:prefix-validation',
+          (change) => canSeeService(ctx.viewer, change) && (serviceId == null || change.peeringServiceId === serviceId),
+        ),
       );
     },
     resolve: async (change: { prefixId: number }, _args, ctx) => {
@@ -161,13 +166,16 @@ builder.subscriptionFields((t) => ({
         prefixId = decodeId(args.prefixId, 'Prefix');
         if (prefixId == null || !(await ctx.loaders.prefix.load(prefixId))) throw new NotFoundError('No such prefix');
       }
-      return filtered(
-        ctx.deps.pubsub.subscribe('telemetry:latency'),
-        (m) =>
-          canSeeService(ctx.viewer, m) &&
-          (serviceId == null || m.peeringServiceId === serviceId) &&
-          (prefixId == null || m.prefixId === prefixId) &&
-          (args.granularity == null || m.granularity === args.granularity),
+      return withGraphQLErrors(
+        liveTopic(
+          ctx,
+          'telemetry:latency',
+          (m) =>
+            canSeeService(ctx.viewer, m) &&
+            (serviceId == null || m.peeringServiceId === serviceId) &&
+            (prefixId == null || m.prefixId === prefixId) &&
+            (args.granularity == null || m.granularity === args.granularity),
+        ),
       );
     },
     resolve: (message: LatencyUpdateMessage, _args, ctx) => {

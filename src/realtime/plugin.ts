@@ -1,0 +1,54 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../context.js';
+import { endable, type LiveOperations } from './live-operations.js';
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+
+/**
+ * Registers every subscription stream in `registry` while it runs, with its transport and token, so the server
+ * can end it from outside (shutdown, token revoked or expired). graphql-ws operations carry the socket in their
+ * initial context (see app.ts); anything else streaming is SSE.
+ */
+export function useLiveOperations(registry: LiveOperations): Plugin<Context & { socket?: unknown }> {
+  return {
+    onSubscribe({ args }) {
+      const context = args.contextValue as Context & { socket?: unknown };
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (!isAsyncIterable(result)) return;
+          const { iterator, end } = endable(result[Symbol.asyncIterator]());
+          const viewer = context.viewer;
+          const unregister = registry.add({
+            transport: context.socket ? 'ws' : 'sse',
+            tokenId: viewer && 'tokenId' in viewer ? viewer.tokenId : null,
+            end,
+          });
+          setResult({
+            [Symbol.asyncIterator]() {
+              return this;
+            },
+            async next() {
+              try {
+                const item = await iterator.next();
+                if (item.done) unregister();
+                return item;
+              } catch (error) {
+                unregister();
+                throw error;
+              }
+            },
+            async return(value?: unknown) {
+              unregister();
+              return iterator.return!(value);
+            },
+            async throw(error?: unknown) {
+              unregister();
+              return iterator.throw!(error);
+            },
+          } as AsyncIterableIterator<unknown> as never);
+        },
+      };
+    },
+  };
+}
