@@ -16,7 +16,7 @@ import { handleRisIngest } from './http/ingest-ris.js';
 import type { Logger } from './observability/logger.js';
 import { type AppPubSub, createAppPubSub } from './pubsub.js';
 import { LiveOperations } from './realtime/live-operations.js';
-import { useLiveOperations } from './realtime/plugin.js';
+import { useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
 import { Semaphore } from './realtime/semaphore.js';
 import { printedSchema, schema } from './schema/index.js';
 import type { ServiceDeps } from './services/deps.js';
@@ -139,6 +139,14 @@ query Partners {
       }),
       ...(env.INTROSPECTION ? [] : [useDisableIntrospection()]),
       useLiveOperations(live),
+      useSubscriptionCost(
+        env.MAX_COST,
+        (cost) =>
+          new GraphQLError(
+            `Subscription cost ${cost} exceeds the limit of ${env.MAX_COST}; ask for fewer fields or smaller lists`,
+            { extensions: { code: 'QUERY_TOO_COMPLEX' } },
+          ),
+      ),
     ],
     context: ({ request, connectionParams }: { request?: Request; connectionParams?: Record<string, unknown> }) => {
       // graphql-ws passes the viewer resolved at connection_init (see onConnect); HTTP and SSE read the header.
@@ -223,6 +231,15 @@ query Partners {
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       subscribe: (args: any) => args.rootValue.subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
+        // graphql-ws has already reserved this operation's id in ctx.subscriptions.
+        if (Object.keys(ctx.subscriptions).length > env.MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return [
+            new GraphQLError(
+              `At most ${env.MAX_SUBSCRIPTIONS_PER_CONNECTION} operations may be active on one connection; complete one first`,
+              { extensions: { code: 'LIMIT_EXCEEDED' } },
+            ),
+          ];
+        }
         // GraphiQL sends its Headers tab with each operation (payload.extensions.headers) rather than in
         // connection_init; honour an Authorization there for that operation.
         let viewer = ctx.extra.viewer ?? ANONYMOUS;

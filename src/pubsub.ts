@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { PrefixEventRecord } from './telemetry/event-log.js';
 
 /**
@@ -52,6 +53,8 @@ export interface PubSubOptions {
 
 export function createAppPubSub(options: PubSubOptions = {}): AppPubSub {
   const target = options.eventTarget ?? new EventTarget();
+  // One listener per live subscription: thousands are expected, so Node's leak warning (at 10) does not apply.
+  setMaxListeners(0, target);
   const onListenerError = options.onListenerError ?? (() => {});
   return {
     publish(topic, payload) {
