@@ -1,6 +1,6 @@
 import { createPartner, createPeeringSession, type PartnerRow, type SessionRow } from '../../services/partners.js';
 import { builder } from '../builder.js';
-import { decodeId, payloadType, toPayload } from '../common.js';
+import { AsnScalar, decodeId, payloadType, toPayload } from '../common.js';
 import { PartnerKindEnum, PartnerRef, PeeringSessionRef } from './types.js';
 
 const CreatePartnerInput = builder.inputType('CreatePartnerInput', {
@@ -8,7 +8,11 @@ const CreatePartnerInput = builder.inputType('CreatePartnerInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     kind: t.field({ type: PartnerKindEnum, required: true }),
-    asn: t.int({ required: true }),
+    asn: t.field({
+      type: AsnScalar,
+      required: true,
+      description: "The partner's ASN (for an IXP: its route server ASN), 1..4294967295.",
+    }),
     markets: t.stringList(),
     peeringLocationIds: t.idList({ required: true }),
   }),
