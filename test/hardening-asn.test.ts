@@ -30,7 +30,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const { primary } = coltPeers();
+const DAY = 86_400_000;
+const { primary, backup } = coltPeers();
 const INGEST = `mutation($i: IngestRouteUpdatesInput!) { ingestRouteUpdates(input: $i) {
   accepted rejected ignored userErrors { code field message } } }`;
 
@@ -302,5 +303,61 @@ describe('private-ASN rule with 4-byte private ASNs (RFC 6996)', () => {
     const state = await prefixState(t, f.prefixId);
     expect(state).toMatchObject({ validationState: 'FAILED', expectedOriginAsns: [] });
     expect(state.errorMessage).toContain('AS4294967294');
+  });
+});
+
+describe('event retention counts from arrival (recordedAt)', () => {
+  // Its own app: moves the clock by weeks.
+  it('keeps a replayed years-old event for EVENT_RETENTION_DAYS after it was recorded, then prunes it', async () => {
+    const r = await createTestApp();
+    try {
+      const f = await serviceWithPrefix(r, { prefix: freshPrefix() });
+      const arrived = r.clock.now();
+      const bgpTime = '2021-03-04T05:06:07.000Z';
+      await ingest(r, [announce(backup[0]!, [f.prefix], { timestamp: Date.parse(bgpTime) / 1000 })]);
+      const read = async () =>
+        (
+          await r.ok(
+            `query($id: ID!) { node(id: $id) { ... on Prefix { events(first: 100) { edges { node {
+              type occurredAt recordedAt } } } } } }`,
+            { id: f.prefixId },
+          )
+        ).node.events.edges
+          .map((e: any) => e.node)
+          .filter((e: any) => e.type === 'BACKUP_ROUTE_ANNOUNCEMENT');
+      const replayed = {
+        type: 'BACKUP_ROUTE_ANNOUNCEMENT',
+        occurredAt: bgpTime,
+        recordedAt: new Date(arrived).toISOString(),
+      };
+      expect(await read()).toEqual([replayed]);
+
+      // the next retention pass keeps it, and so do passes within EVENT_RETENTION_DAYS of its arrival
+      r.app.telemetry.tick();
+      expect(await read()).toEqual([replayed]);
+      r.clock.advance((r.env.EVENT_RETENTION_DAYS - 1) * DAY);
+      r.app.telemetry.tick();
+      expect(await read()).toEqual([replayed]);
+      const all = await r.ok('{ prefixEvents(first: 100) { edges { node { occurredAt recordedAt } } } }');
+      expect(all.prefixEvents.edges.map((e: any) => e.node)).toContainEqual({
+        occurredAt: bgpTime,
+        recordedAt: replayed.recordedAt,
+      });
+
+      // an event recorded now outlives it
+      const now = r.clock.now();
+      await ingest(r, [announce(backup[1]!, [f.prefix], { timestamp: now / 1000 })]);
+      r.clock.advance(2 * DAY);
+      r.app.telemetry.tick();
+      expect(await read()).toEqual([
+        {
+          type: 'BACKUP_ROUTE_ANNOUNCEMENT',
+          occurredAt: new Date(now).toISOString(),
+          recordedAt: new Date(now).toISOString(),
+        },
+      ]);
+    } finally {
+      await r.close();
+    }
   });
 });

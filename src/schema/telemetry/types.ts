@@ -50,6 +50,13 @@ builder.node(PrefixEventRef, {
         'bucket). A replay of recorded history carries its original time here.',
       resolve: (e) => e.occurredAt,
     }),
+    recordedAt: t.field({
+      type: 'DateTime',
+      description:
+        'When peerwatch recorded the event (its arrival). Retention counts from here, so replayed history stays ' +
+        'queryable for EVENT_RETENTION_DAYS after it arrived.',
+      resolve: (e) => e.recordedAt,
+    }),
     type: t.field({ type: PrefixEventTypeEnum, resolve: (e) => e.type as (typeof PREFIX_EVENT_TYPES)[number] }),
     azureEventType: t.exposeString('azureEventType', {
       description: 'The Azure event type name where one exists (e.g. PrefixOriginAsChangeEvent), else the type.',
