@@ -3,6 +3,7 @@ import { createTestApp, OPERATOR_TOKEN, type TestApp } from './helpers/app.js';
 import {
   ADD_PREFIX,
   announce,
+  createCustomer,
   createPartnerWith,
   createService,
   events,
@@ -303,6 +304,92 @@ describe('private-ASN rule with 4-byte private ASNs (RFC 6996)', () => {
     const state = await prefixState(t, f.prefixId);
     expect(state).toMatchObject({ validationState: 'FAILED', expectedOriginAsns: [] });
     expect(state.errorMessage).toContain('AS4294967294');
+  });
+});
+
+describe('IPv4-mapped IPv6 peer addresses', () => {
+  it('stores ::ffff:192.0.2.83 as 192.0.2.83 and matches updates from either form, over GraphQL and NDJSON', async () => {
+    const partner = await createPartnerWith(t, {
+      locations: ['Amsterdam'],
+      sessions: [
+        { location: 'Amsterdam', router: 'ams-r1', peer: '::ffff:192.0.2.83' },
+        { location: 'Amsterdam', router: 'ams-r2', peer: '192.0.2.84' },
+      ],
+    });
+    const sessions = await t.ok(
+      'query($id: ID!) { node(id: $id) { ... on Partner { sessions { routerName peerAddress } } } }',
+      { id: partner.id },
+    );
+    expect(sessions.node.sessions).toEqual([
+      { routerName: 'ams-r1', peerAddress: '192.0.2.83' },
+      { routerName: 'ams-r2', peerAddress: '192.0.2.84' },
+    ]);
+    // the same address in the other form is taken
+    const again = await t.ok(
+      `mutation($i: CreatePeeringSessionInput!) { createPeeringSession(input: $i) { session { id } userErrors { code field } } }`,
+      {
+        i: {
+          partnerId: partner.id,
+          peeringLocationId: locationId(partner, 'Amsterdam'),
+          routerName: 'ams-r3',
+          peerAddress: '::FFFF:192.0.2.84',
+        },
+      },
+    );
+    expect(again.createPeeringSession).toEqual({
+      session: null,
+      userErrors: [{ code: 'INVALID_INPUT', field: ['input', 'peerAddress'] }],
+    });
+
+    const prefix = freshPrefix();
+    const customer = await createCustomer(t);
+    const created = await createService(
+      t,
+      {
+        name: unique('svc'),
+        partnerId: partner.id,
+        country: 'Netherlands',
+        state: 'North Holland',
+        primaryPeeringLocationId: locationId(partner, 'Amsterdam'),
+        prefixes: [{ name: 'site', prefix, prefixKey: await prefixKey(t, partner.id, prefix), originAsns: [64500] }],
+      },
+      customer.token,
+    );
+    expect(created.userErrors).toEqual([]);
+    const prefixId = created.peeringService.prefixes.edges[0].node.id;
+    const path = [partner.asn, 64500];
+    // ams-r1 (stored from the mapped form) is matched by the plain IPv4 peer; ams-r2 by the mapped form
+    expect(
+      await ingest(t, [
+        announce('192.0.2.83', [prefix], { path, peerAsn: partner.asn }),
+        announce('::ffff:192.0.2.84', [prefix], { path, peerAsn: partner.asn }),
+      ]),
+    ).toMatchObject({ accepted: 2, ignored: 0 });
+    const summaries = (await events(t, prefixId)).filter((e) => e.type === 'ANNOUNCEMENT').map((e) => e.summary);
+    expect(summaries).toEqual([
+      `announcement of ${prefix} on ams-r1 (Amsterdam)`,
+      `announcement of ${prefix} on ams-r2 (Amsterdam)`,
+    ]);
+    expect((await prefixState(t, prefixId)).validationState).toBe('VERIFIED');
+
+    // over NDJSON: a withdrawal from the mapped form of ams-r1's address withdraws the same route
+    const res = await postNdjson([
+      {
+        type: 'ris_message',
+        data: {
+          timestamp: t.clock.now() / 1000 + 1,
+          peer: '::ffff:192.0.2.83',
+          peer_asn: partner.asn,
+          host: 'edge-ams',
+          type: 'UPDATE',
+          withdrawals: [prefix],
+        },
+      },
+    ]);
+    expect(await res.json()).toMatchObject({ accepted: 1, rejected: 0, ignored: 0 });
+    const after = (await events(t, prefixId)).filter((e) => e.type === 'WITHDRAWAL').map((e) => e.summary);
+    expect(after).toEqual([`withdrawal of ${prefix} on ams-r1 (Amsterdam)`]);
+    expect((await prefixState(t, prefixId)).validationState).toBe('WARNING');
   });
 });
 

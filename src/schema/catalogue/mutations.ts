@@ -26,7 +26,12 @@ const CreatePeeringSessionInput = builder.inputType('CreatePeeringSessionInput',
     partnerId: t.id({ required: true }),
     peeringLocationId: t.id({ required: true }),
     routerName: t.string({ required: true }),
-    peerAddress: t.string({ required: true, description: 'IPv4 or IPv6 address; unique across sessions.' }),
+    peerAddress: t.string({
+      required: true,
+      description:
+        'IPv4 or IPv6 address; unique across sessions. Stored normalised: an IPv4-mapped IPv6 address ' +
+        '(::ffff:192.0.2.83, RFC 4291) is stored as the IPv4 address (192.0.2.83).',
+    }),
   }),
 });
 

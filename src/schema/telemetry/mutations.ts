@@ -15,7 +15,8 @@ const RouteUpdateInput = builder.inputType('RouteUpdateInput', {
     peer: t.string({
       required: true,
       description:
-        "Address of the BGP peer the update came from. Updates from a partner session's peerAddress count as that session.",
+        "Address of the BGP peer the update came from. Updates from a partner session's peerAddress count as that " +
+        'session; an IPv4-mapped IPv6 address (::ffff:192.0.2.83) is the same peer as its IPv4 address.',
     }),
     peerAsn: t.field({ type: AsnScalar, required: true, description: 'ASN of the BGP peer, 1..4294967295.' }),
     path: t.field({
