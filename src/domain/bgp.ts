@@ -4,6 +4,14 @@
 export const PEERING_SERVICE_COMMUNITY: readonly [number, number] = [8075, 8007];
 export const MAX_AS_PATH_LENGTH = 3;
 
+/** The highest ASN: ASNs are 4 octets (RFC 6793), 0..4294967295. */
+export const MAX_ASN = 4_294_967_295;
+
+/** An integer in the ASN range 0..4294967295 (RFC 6793). Whether 0 or a reserved value is acceptable is up to the caller. */
+export function isAsn(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_ASN;
+}
+
 export type Community = readonly [number, number];
 
 /** A standard community (RFC 1997) written as [asn, value]: its two 16-bit halves, each 0..65535. */
@@ -18,14 +26,6 @@ export function isStandardCommunity(value: unknown): value is [number, number] {
 /** A large community (RFC 8092) written as [globalAdministrator, localData1, localData2]: three 4-byte integers. */
 export function isLargeCommunity(value: unknown): value is [number, number, number] {
   return Array.isArray(value) && value.length === 3 && value.every(isAsn);
-}
-
-/** The highest ASN: ASNs are 4 octets (RFC 6793), 0..4294967295. */
-export const MAX_ASN = 4_294_967_295;
-
-/** An integer in the ASN range 0..4294967295 (RFC 6793). Whether 0 or a reserved value is acceptable is up to the caller. */
-export function isAsn(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_ASN;
 }
 
 /**
