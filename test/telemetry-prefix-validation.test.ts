@@ -184,8 +184,8 @@ describe('FAILED with Azure’s message for the first broken rule', () => {
   }
 
   it('private 32-bit ASN (4200000000-4294967294) in the path, sent over the NDJSON endpoint', async () => {
-    // RouteUpdateInput.path is [Int!] (32-bit signed) in the contract, so 4-byte private ASNs can only arrive
-    // through POST /ingest/ris.
+    // Over GraphQL, RouteUpdateInput.path is [ASN!] (4-byte ASNs, see hardening-asn.test.ts); this is the
+    // NDJSON path.
     const { base } = await t.listen();
     const f = await serviceWithPrefix(t, { prefix: freshPrefix() });
     const body = all

@@ -105,10 +105,18 @@ export function truncateTo(input: string, lengthV4: number, lengthV6: number): C
   return build(bytes, length);
 }
 
-/** Normalises a single address (IPv4 four-part decimal or IPv6) or returns null. */
+/**
+ * Normalises a single address (IPv4 four-part decimal or IPv6) or returns null. An IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d, RFC 4291 section 2.5.5.2) denotes the IPv4 host itself and is returned as IPv4, so that
+ * ::ffff:192.0.2.83 and 192.0.2.83 are one peer.
+ */
 export function normaliseAddress(input: string): string | null {
   const addr = parseAddress(input.trim());
-  return addr ? addressText(addr.toByteArray()) : null;
+  if (!addr) return null;
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
+    return (addr as ipaddr.IPv6).toIPv4Address().toString();
+  }
+  return addressText(addr.toByteArray());
 }
 
 export function contains(outer: Cidr, inner: Cidr): boolean {

@@ -11,6 +11,8 @@ export interface PothosTypes {
   DefaultFieldNullability: false;
   Scalars: {
     DateTime: { Input: Date; Output: Date | number };
+    /** Any JSON number comes in (the services range-check it and answer user errors); ASNs go out. */
+    ASN: { Input: number; Output: number };
     ID: { Input: string; Output: string | number };
   };
 }

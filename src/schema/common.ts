@@ -1,5 +1,7 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type DataLoader from 'dataloader';
+import { GraphQLError, Kind } from 'graphql';
+import { isAsn } from '../domain/bgp.js';
 import { USER_ERROR_CODES, type UserError } from '../errors.js';
 import { builder } from './builder.js';
 
@@ -11,6 +13,37 @@ export const DateTimeScalar = builder.scalarType('DateTime', {
       throw new TypeError('DateTime must be an ISO-8601 string');
     }
     return new Date(value);
+  },
+});
+
+/**
+ * ASNs are 4 octets (RFC 6793), beyond GraphQL Int's 32-bit signed range. Input coercion lets every JSON number
+ * through, so that a mutation can answer an out-of-range or fractional value with a user error for that item
+ * (INVALID_INPUT) instead of failing the whole request; only a non-number is a GraphQL error (BAD_USER_INPUT).
+ */
+export const AsnScalar = builder.scalarType('ASN', {
+  description:
+    'An autonomous system number, 0..4294967295 (RFC 6793), serialized as a JSON number. 4-byte ASNs above ' +
+    '2147483647 (e.g. the private range 4200000000-4294967294, RFC 6996) are valid values and round-trip exactly. ' +
+    'As input, a number that is not an integer in range is answered with a userError (INVALID_INPUT) on that item; ' +
+    'a value that is not a number at all is a GraphQL error (BAD_USER_INPUT).',
+  serialize: (value) => {
+    if (!isAsn(value)) throw new TypeError(`ASN cannot represent ${String(value)}`);
+    return value;
+  },
+  parseValue: (value) => {
+    if (typeof value !== 'number') {
+      throw new GraphQLError(`ASN must be a JSON number, got ${JSON.stringify(value)}`, {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
+    return value;
+  },
+  parseLiteral: (node) => {
+    if (node.kind !== Kind.INT && node.kind !== Kind.FLOAT) {
+      throw new GraphQLError('ASN must be a number literal', { nodes: node, extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    return Number(node.value);
   },
 });
 

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { inTransaction } from '../db/client.js';
 import { partnerPeeringLocations, partners, peeringLocations, peeringSessions } from '../db/schema.js';
+import { isAsn, MAX_ASN } from '../domain/bgp.js';
 import { normaliseAddress } from '../domain/cidr.js';
 import { fail, ok, type Result, type UserError, userError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
@@ -10,7 +11,6 @@ export type PartnerRow = typeof partners.$inferSelect;
 export type SessionRow = typeof peeringSessions.$inferSelect;
 
 const ROUTER_PATTERN = /^[A-Za-z0-9_.-]{1,63}$/;
-const MAX_ASN = 2_147_483_647;
 
 export interface CreatePartnerInput {
   name: string;
@@ -34,8 +34,8 @@ export function createPartner(deps: ServiceDeps, viewer: Viewer, input: CreatePa
     ) {
       errors.push(userError('NAME_TAKEN', ['input', 'name'], `A partner named "${name}" exists`));
     }
-    if (!Number.isInteger(input.asn) || input.asn < 1 || input.asn > MAX_ASN) {
-      errors.push(userError('INVALID_INPUT', ['input', 'asn'], `asn must be 1-${MAX_ASN}`));
+    if (!isAsn(input.asn) || input.asn === 0) {
+      errors.push(userError('INVALID_INPUT', ['input', 'asn'], `asn must be an ASN, an integer 1-${MAX_ASN}`));
     }
     const markets = [...new Set((input.markets ?? []).map((m) => m.trim()))];
     if (markets.length > 20) errors.push(userError('LIMIT_EXCEEDED', ['input', 'markets'], 'At most 20 markets'));

@@ -3,6 +3,7 @@ import { and, eq, gte, lte, ne, sql } from 'drizzle-orm';
 import type { DB } from '../db/client.js';
 import { inTransaction } from '../db/client.js';
 import { partnerPrefixRegistrations, partners, peeringServices, prefixes } from '../db/schema.js';
+import { isAsn, MAX_ASN } from '../domain/bgp.js';
 import { type Cidr, contains, parseCidr, specialUseOverlap } from '../domain/cidr.js';
 import { fail, ok, type Result, type UserError, userError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
@@ -12,7 +13,6 @@ import { canSeeService, type Viewer } from './viewer.js';
 export const MAX_PREFIXES_PER_SERVICE = 200;
 export const MAX_ORIGIN_ASNS = 16;
 export const MAX_UPSTREAM_ASNS = 64;
-const MAX_ASN = 2_147_483_647; // GraphQL Int; 4-byte ASNs above this cannot be expressed by the contract's Int.
 
 export interface PrefixInput {
   name: string;
@@ -24,18 +24,22 @@ export interface PrefixInput {
 
 export type NewPrefixRow = typeof prefixes.$inferInsert;
 
-/** Checks applied to one ASN list; returns the de-duplicated list or errors. */
+/**
+ * Checks applied to one ASN list (each an integer 1..4294967295, RFC 6793); returns the de-duplicated list or
+ * errors, each at its index in the list as given.
+ */
 function checkAsns(
   list: number[] | null | undefined,
   max: number,
   field: string[],
 ): { asns: number[]; errors: UserError[] } {
-  const asns = [...new Set(list ?? [])];
+  const given = list ?? [];
+  const asns = [...new Set(given)];
   const errors: UserError[] = [];
   if (asns.length > max) errors.push(userError('LIMIT_EXCEEDED', field, `At most ${max} ASNs`));
-  asns.forEach((asn, i) => {
-    if (!Number.isInteger(asn) || asn < 1 || asn > MAX_ASN) {
-      errors.push(userError('INVALID_INPUT', [...field, String(i)], `${asn} is not a valid ASN (1-${MAX_ASN})`));
+  given.forEach((asn, i) => {
+    if (!isAsn(asn) || asn === 0) {
+      errors.push(userError('INVALID_INPUT', [...field, String(i)], `${asn} is not an ASN (an integer 1-${MAX_ASN})`));
     }
   });
   return { asns, errors };

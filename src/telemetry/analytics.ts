@@ -60,6 +60,10 @@ const registeredCidr = (w: WatchedPrefix): Cidr => ({
   end: w.rangeEnd,
 });
 
+/**
+ * Appends one event: `occurredAt` is when it happened (BGP time, or the end of a latency bucket), its recordedAt is
+ * the outbox's transaction time.
+ */
 export function emitEvent(db: DB, outbox: Outbox, watched: WatchedPrefix, occurredAt: number, draft: EventDraft): void {
   const meta = EVENT_TYPES[draft.type];
   const observed = draft.observedPrefix ?? registeredCidr(watched);
@@ -69,6 +73,7 @@ export function emitEvent(db: DB, outbox: Outbox, watched: WatchedPrefix, occurr
     customerId: watched.customerId,
     partnerId: watched.partnerId,
     occurredAt,
+    recordedAt: outbox.recordedAt,
     type: draft.type,
     azureEventType: meta.azure,
     level: draft.level ?? meta.level,

@@ -148,7 +148,7 @@ export class TelemetryEngine implements TelemetryHooks {
   private analyze(prefixes: WatchedPrefix[], asOf: number): void {
     if (!prefixes.length) return;
     const now = this.deps.clock.now();
-    const outbox = newOutbox();
+    const outbox = newOutbox(now);
     inTransaction(this.deps.db, (tx) => {
       for (const watched of prefixes) analyzePrefix(tx, this.q.analysis, this.settings, watched, asOf, now, outbox);
     });
@@ -180,8 +180,8 @@ export class TelemetryEngine implements TelemetryHooks {
   /** Applies already-checked updates in one transaction (also used by the NDJSON endpoint). */
   applyRoutes(updates: RouteUpdate[]): { accepted: number; ignored: number } {
     if (!updates.length) return { accepted: 0, ignored: 0 };
-    const outbox = newOutbox();
     const now = this.deps.clock.now();
+    const outbox = newOutbox(now);
     const { ignored } = inTransaction(this.deps.db, (tx) =>
       applyRouteBatch(tx, this.q.routes, this.q.watch, this.q.analysis, this.settings, updates, now, outbox),
     );
@@ -198,7 +198,7 @@ export class TelemetryEngine implements TelemetryHooks {
       return checked.ok ? { ok: true, value: checked.sample } : checked;
     });
     if (!samples.length) return { accepted: 0, ignored: 0, rejected: userErrors.length, userErrors };
-    const outbox = newOutbox();
+    const outbox = newOutbox(now);
     const { touched, matched } = inTransaction(this.deps.db, (tx) => {
       const result = recordSamples(this.q.latency, this.q.watch, samples);
       // A 5-minute bucket is closed once a later sample for the same prefix arrived.
@@ -247,7 +247,7 @@ export class TelemetryEngine implements TelemetryHooks {
     const { env } = this.deps;
     this.analyze(this.q.watch.pendingCreatedBefore(now - env.VALIDATION_TIMEOUT_SECONDS * 1000), now);
 
-    const outbox = newOutbox();
+    const outbox = newOutbox(now);
     inTransaction(this.deps.db, (tx) => {
       for (const watched of this.q.watch.withLatency()) {
         evaluateLatency(tx, this.q.latency, this.latencyState(), watched, now, outbox);

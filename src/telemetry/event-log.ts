@@ -11,7 +11,10 @@ import type { ServiceScope } from '../services/viewer.js';
  */
 
 export type PrefixEventRecord = typeof prefixEvents.$inferSelect;
-export type NewPrefixEvent = Omit<typeof prefixEvents.$inferInsert, 'seq' | 'levelRank'>;
+/** recordedAt is required here (the column's default 0 exists only for the backfill): retention counts from it. */
+export type NewPrefixEvent = Omit<typeof prefixEvents.$inferInsert, 'seq' | 'levelRank' | 'recordedAt'> & {
+  recordedAt: number;
+};
 
 export const EVENT_CURSOR_KIND = 'evt';
 
@@ -148,19 +151,19 @@ export function latestSeq(db: DB): number {
 }
 
 /**
- * Retention: deletes events that occurred before `cutoffMs` and remembers the highest sequence removed (a cursor
- * below it may have missed some: ResyncRequired). Only old events go: occurredAt comes from the collector, so a
- * late or replayed old update can be appended after recent events, and deleting every sequence up to it would
- * wipe those recent events too.
+ * Retention: deletes events recorded before `cutoffMs` and remembers the highest sequence removed (a cursor below it
+ * may have missed some: ResyncRequired). It counts from recordedAt (arrival), not occurredAt (BGP time): a replay
+ * of an old incident with its real timestamps stays for the whole retention period. recordedAt grows with the
+ * sequence, so what goes is the oldest part of the log.
  */
 export function pruneEvents(db: DB, cutoffMs: number): number {
   const last = db
     .select({ seq: sql<number | null>`max(${prefixEvents.seq})` })
     .from(prefixEvents)
-    .where(lt(prefixEvents.occurredAt, cutoffMs))
+    .where(lt(prefixEvents.recordedAt, cutoffMs))
     .get()?.seq;
   if (last == null) return 0;
-  const removed = db.delete(prefixEvents).where(lt(prefixEvents.occurredAt, cutoffMs)).run().changes;
+  const removed = db.delete(prefixEvents).where(lt(prefixEvents.recordedAt, cutoffMs)).run().changes;
   const through = Math.max(last, prunedThrough(db));
   db.insert(telemetryMeta)
     .values({ key: PRUNED_KEY, value: through })

@@ -1,3 +1,4 @@
+import { isAsn, isLargeCommunity, isStandardCommunity } from '../domain/bgp.js';
 import { type Cidr, normaliseAddress, parseCidr } from '../domain/cidr.js';
 
 /**
@@ -6,7 +7,6 @@ import { type Cidr, normaliseAddress, parseCidr } from '../domain/cidr.js';
  */
 
 export const MAX_BATCH = 10_000;
-const MAX_ASN = 4_294_967_295;
 const MAX_PREFIXES_PER_UPDATE = 5_000;
 
 export interface RouteUpdate {
@@ -36,8 +36,6 @@ export interface RouteUpdateInput {
 
 export type Checked = { ok: true; update: RouteUpdate } | { ok: false; field: string[]; message: string };
 
-const isAsn = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_ASN;
-
 export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input): Checked {
   const bad = (field: string[], message: string): Checked => ({ ok: false, field, message });
   if (!Number.isFinite(input.timestamp) || input.timestamp <= 0)
@@ -47,23 +45,36 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
   }
   const peer = typeof input.peer === 'string' ? normaliseAddress(input.peer) : null;
   if (!peer) return bad(['peer'], `peer "${String(input.peer)}" is not an IP address`);
-  if (!isAsn(input.peerAsn) || input.peerAsn === 0) return bad(['peerAsn'], 'peerAsn must be an ASN (1-4294967295)');
+  if (!isAsn(input.peerAsn) || input.peerAsn === 0) {
+    return bad(['peerAsn'], `peerAsn must be an ASN, an integer 1-4294967295 (got ${String(input.peerAsn)})`);
+  }
 
   // AS_SETs (nested arrays in RIS Live) are flattened in order; they are deprecated (RFC 9774) and rare.
+  if (input.path != null && !Array.isArray(input.path)) return bad(['path'], 'path must be a list of ASNs');
   const path: number[] = [];
   for (const [i, hop] of (input.path ?? []).entries()) {
     const hops = Array.isArray(hop) ? hop : [hop];
-    if (!hops.every((h) => isAsn(h) && h !== 0)) return bad(['path', String(i)], 'path holds ASNs (1-4294967295)');
+    if (!hops.every((h) => isAsn(h) && h !== 0)) {
+      return bad(['path', String(i)], `path holds ASNs, integers 1-4294967295 (got ${JSON.stringify(hop)})`);
+    }
     path.push(...hops);
   }
   if (path.length > 255) return bad(['path'], 'path is longer than 255 ASNs');
 
+  if (input.community != null && !Array.isArray(input.community)) {
+    return bad(['community'], 'community must be a list of [asn, value] pairs');
+  }
   const communities: [number, number][] = [];
   for (const [i, c] of (input.community ?? []).entries()) {
-    if (!Array.isArray(c) || c.length !== 2 || !c.every((v) => Number.isInteger(v) && v >= 0 && v <= 65535 * 65536)) {
-      return bad(['community', String(i)], 'a community is an [asn, value] pair of integers');
+    if (!isStandardCommunity(c)) {
+      return bad(
+        ['community', String(i)],
+        isLargeCommunity(c)
+          ? 'large communities (RFC 8092) are not accepted; send standard communities only'
+          : 'a community is an [asn, value] pair of 16-bit integers, 0..65535 each (RFC 1997)',
+      );
     }
-    communities.push([c[0]!, c[1]!]);
+    communities.push([c[0], c[1]]);
   }
 
   const announce: Cidr[] = [];
@@ -130,13 +141,18 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
       }))
     : null;
   const peerAsn = data.peer_asn ?? data.peerAsn;
+  // Large communities (RFC 8092, three numbers) are not modelled: listed next to standard ones, they are skipped
+  // rather than failing the line.
+  const community = Array.isArray(data.community)
+    ? (data.community as unknown[]).filter((c) => !isLargeCommunity(c))
+    : data.community;
   return {
     timestamp: Number(data.timestamp),
     host: String(data.host ?? ''),
     peer: String(data.peer ?? ''),
     peerAsn: typeof peerAsn === 'string' && /^\d+$/.test(peerAsn) ? Number(peerAsn) : (peerAsn as number),
     path: (data.path as (number | number[])[] | undefined) ?? null,
-    community: (data.community as number[][] | undefined) ?? null,
+    community: (community as number[][] | undefined) ?? null,
     announcements,
     withdrawals: (data.withdrawals as string[] | undefined) ?? null,
   };

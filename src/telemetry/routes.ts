@@ -1,6 +1,6 @@
 import type { DB } from '../db/client.js';
 import { originOf } from '../domain/bgp.js';
-import type { Cidr } from '../domain/cidr.js';
+import { type Cidr, normaliseAddress } from '../domain/cidr.js';
 import {
   type AnalysisQueries,
   type AnalysisSettings,
@@ -59,7 +59,9 @@ export function routeStatements(db: DB) {
     withdraw: (ts: number, peer: string, prefix: string) => withdraw.run(ts, peer, prefix),
     history: (receivedAt: number, u: RouteUpdate) =>
       history.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, JSON.stringify(u.raw)),
-    sessionsByPeer: () => new Map((sessions.all() as SessionInfo[]).map((s) => [s.peerAddress, s])),
+    /** Keyed by the normalised address, as update peers are (a session stored before normalisation still matches). */
+    sessionsByPeer: () =>
+      new Map((sessions.all() as SessionInfo[]).map((s) => [normaliseAddress(s.peerAddress) ?? s.peerAddress, s])),
   };
 }
 

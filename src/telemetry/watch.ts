@@ -88,8 +88,10 @@ export type WatchQueries = ReturnType<typeof watchQueries>;
 
 /** What a transaction produced, published only after it commits. */
 export interface Outbox {
+  /** When the transaction runs (the injected clock): every event it appends is recorded at this instant. */
+  recordedAt: number;
   events: PrefixEventRecord[];
   validationChanges: ValidationChangeMessage[];
 }
 
-export const newOutbox = (): Outbox => ({ events: [], validationChanges: [] });
+export const newOutbox = (recordedAt: number): Outbox => ({ recordedAt, events: [], validationChanges: [] });

@@ -1,6 +1,6 @@
 import { createPartner, createPeeringSession, type PartnerRow, type SessionRow } from '../../services/partners.js';
 import { builder } from '../builder.js';
-import { decodeId, payloadType, toPayload } from '../common.js';
+import { AsnScalar, decodeId, payloadType, toPayload } from '../common.js';
 import { PartnerKindEnum, PartnerRef, PeeringSessionRef } from './types.js';
 
 const CreatePartnerInput = builder.inputType('CreatePartnerInput', {
@@ -8,7 +8,11 @@ const CreatePartnerInput = builder.inputType('CreatePartnerInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     kind: t.field({ type: PartnerKindEnum, required: true }),
-    asn: t.int({ required: true }),
+    asn: t.field({
+      type: AsnScalar,
+      required: true,
+      description: "The partner's ASN (for an IXP: its route server ASN), 1..4294967295.",
+    }),
     markets: t.stringList(),
     peeringLocationIds: t.idList({ required: true }),
   }),
@@ -22,7 +26,12 @@ const CreatePeeringSessionInput = builder.inputType('CreatePeeringSessionInput',
     partnerId: t.id({ required: true }),
     peeringLocationId: t.id({ required: true }),
     routerName: t.string({ required: true }),
-    peerAddress: t.string({ required: true, description: 'IPv4 or IPv6 address; unique across sessions.' }),
+    peerAddress: t.string({
+      required: true,
+      description:
+        'IPv4 or IPv6 address; unique across sessions. Stored normalised: an IPv4-mapped IPv6 address ' +
+        '(::ffff:192.0.2.83, RFC 4291) is stored as the IPv4 address (192.0.2.83).',
+    }),
   }),
 });
 

@@ -2,7 +2,7 @@ import type { CustomerLocationView, PeeringLocationRow } from '../../services/ca
 import type { PartnerRow, SessionRow } from '../../services/partners.js';
 import { canSeePartnerSessions } from '../../services/viewer.js';
 import { builder } from '../builder.js';
-import { loadNodes } from '../common.js';
+import { AsnScalar, loadNodes } from '../common.js';
 
 export const PartnerKindEnum = builder.enumType('PartnerKind', {
   description: 'ISP: an internet service provider. IXP: an internet exchange (peers through its route servers).',
@@ -22,7 +22,11 @@ builder.node(PartnerRef, {
   fields: (t) => ({
     name: t.exposeString('name'),
     kind: t.field({ type: PartnerKindEnum, resolve: (p) => p.kind }),
-    asn: t.exposeInt('asn', { description: "The partner's ASN (for an IXP: its route server ASN)." }),
+    asn: t.field({
+      type: AsnScalar,
+      description: "The partner's ASN (for an IXP: its route server ASN).",
+      resolve: (p) => p.asn,
+    }),
     markets: t.exposeStringList('markets', { description: 'Markets as published, e.g. Europe, Japan, North America.' }),
     peeringLocations: t.field({
       type: [PeeringLocationRef],

@@ -11,10 +11,10 @@ import {
 import { addPrefix, registerPartnerPrefix, removePrefix } from '../../services/prefixes.js';
 import { requireReader } from '../../services/viewer.js';
 import { builder } from '../builder.js';
-import { decodeId, payloadType, toPayload, UserErrorRef } from '../common.js';
+import { AsnScalar, decodeId, payloadType, toPayload, UserErrorRef } from '../common.js';
 import { PeeringServiceRef, PrefixRef } from './types.js';
 
-const ASN_LIST_DESCRIPTION = 'ASNs 1..2147483647 (GraphQL Int).';
+const ASN_LIST_DESCRIPTION = 'ASNs 1..4294967295 (RFC 6793).';
 
 const TagInput = builder.inputType('TagInput', {
   fields: (t) => ({
@@ -31,10 +31,12 @@ const PrefixInput = builder.inputType('PrefixInput', {
       required: true,
       description: 'The key the partner issued (registerPartnerPrefix) for this prefix or one covering it.',
     }),
-    originAsns: t.intList({
+    originAsns: t.field({
+      type: [AsnScalar],
       description: `Expected origin ASNs. When omitted, the origin seen when the prefix is first VERIFIED becomes the expected one. ${ASN_LIST_DESCRIPTION}`,
     }),
-    expectedUpstreamAsns: t.intList({
+    expectedUpstreamAsns: t.field({
+      type: [AsnScalar],
       description: `ASNs allowed next to the origin besides the partner's. When given, any other neighbour raises ROUTE_LEAK. ${ASN_LIST_DESCRIPTION}`,
     }),
   }),
@@ -65,8 +67,14 @@ const AddPrefixInput = builder.inputType('AddPrefixInput', {
     name: t.string({ required: true }),
     prefix: t.string({ required: true }),
     prefixKey: t.string({ required: true }),
-    originAsns: t.intList(),
-    expectedUpstreamAsns: t.intList(),
+    originAsns: t.field({
+      type: [AsnScalar],
+      description: `Expected origin ASNs, as in PrefixInput. ${ASN_LIST_DESCRIPTION}`,
+    }),
+    expectedUpstreamAsns: t.field({
+      type: [AsnScalar],
+      description: `ASNs allowed next to the origin besides the partner's, as in PrefixInput. ${ASN_LIST_DESCRIPTION}`,
+    }),
   }),
 });
 const AddPrefixPayload = payloadType<PrefixRow>('AddPrefixPayload', 'prefix', PrefixRef);

@@ -5,7 +5,7 @@ import { pageRequest } from '../../services/pagination.js';
 import type { PeeringServiceRow, Tag } from '../../services/peering-services.js';
 import { builder } from '../builder.js';
 import { CustomerLocationRef, PartnerRef, PeeringLocationRef } from '../catalogue/types.js';
-import { loadNodes } from '../common.js';
+import { AsnScalar, loadNodes } from '../common.js';
 import { CustomerRef } from '../identity/types.js';
 
 export const ProvisioningStateEnum = builder.enumType('ProvisioningState', { values: PROVISIONING_STATES });
@@ -102,12 +102,16 @@ builder.node(PrefixRef, {
       description: 'When the validation state last changed.',
       resolve: (p) => p.validatedAt,
     }),
-    expectedOriginAsns: t.exposeIntList('expectedOriginAsns', {
+    expectedOriginAsns: t.field({
+      type: [AsnScalar],
       description:
         'Expected origin ASNs. When none were given, the origin seen at first verification is recorded here.',
+      resolve: (p) => p.expectedOriginAsns,
     }),
-    expectedUpstreamAsns: t.exposeIntList('expectedUpstreamAsns', {
+    expectedUpstreamAsns: t.field({
+      type: [AsnScalar],
       description: 'ASNs allowed next to the origin besides the partner. Empty: no route-leak check.',
+      resolve: (p) => p.expectedUpstreamAsns,
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (p) => p.createdAt }),
     peeringService: t.field({

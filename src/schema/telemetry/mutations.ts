@@ -1,7 +1,7 @@
 import { userError } from '../../errors.js';
 import type { IngestResult } from '../../telemetry/engine.js';
 import { builder } from '../builder.js';
-import { UserErrorRef } from '../common.js';
+import { AsnScalar, UserErrorRef } from '../common.js';
 
 const RouteAnnouncementInput = builder.inputType('RouteAnnouncementInput', {
   fields: (t) => ({ nextHop: t.string({ required: true }), prefixes: t.stringList({ required: true }) }),
@@ -15,13 +15,19 @@ const RouteUpdateInput = builder.inputType('RouteUpdateInput', {
     peer: t.string({
       required: true,
       description:
-        "Address of the BGP peer the update came from. Updates from a partner session's peerAddress count as that session.",
+        "Address of the BGP peer the update came from. Updates from a partner session's peerAddress count as that " +
+        'session; an IPv4-mapped IPv6 address (::ffff:192.0.2.83) is the same peer as its IPv4 address.',
     }),
-    peerAsn: t.int({ required: true }),
-    path: t.intList(),
+    peerAsn: t.field({ type: AsnScalar, required: true, description: 'ASN of the BGP peer, 1..4294967295.' }),
+    path: t.field({
+      type: [AsnScalar],
+      description: 'AS path, nearest AS first, origin last; ASNs 1..4294967295 (RFC 6793).',
+    }),
     community: t.field({
       type: t.listRef(t.listRef('Int')),
-      description: 'BGP communities as [asn, value] pairs, e.g. [[8075, 8007]].',
+      description:
+        'Standard BGP communities (RFC 1997) as [asn, value] pairs of 16-bit halves (0..65535 each), e.g. ' +
+        '[[8075, 8007]]. Large communities (RFC 8092) are not accepted here.',
     }),
     announcements: t.field({ type: [RouteAnnouncementInput] }),
     withdrawals: t.stringList(),

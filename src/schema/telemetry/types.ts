@@ -6,7 +6,7 @@ import { EVENT_CURSOR_KIND, type PrefixEventRecord } from '../../telemetry/event
 import { type BucketRow, measuredPrefixFor } from '../../telemetry/latency.js';
 import type { ResyncRequired } from '../../telemetry/stream.js';
 import { builder } from '../builder.js';
-import { loadNodes } from '../common.js';
+import { AsnScalar, loadNodes } from '../common.js';
 import { PrefixRef } from '../registration/types.js';
 
 export const EventLevelEnum = builder.enumType('EventLevel', {
@@ -43,7 +43,20 @@ builder.node(PrefixEventRef, {
       description: 'Opaque, strictly increasing; pass it as `after` to resume a stream or a page.',
       resolve: (e) => encodeCursor(EVENT_CURSOR_KIND, e.seq),
     }),
-    occurredAt: t.field({ type: 'DateTime', resolve: (e) => e.occurredAt }),
+    occurredAt: t.field({
+      type: 'DateTime',
+      description:
+        "When the routing change happened: the BGP update's own timestamp (for latency events, the end of the " +
+        'bucket). A replay of recorded history carries its original time here.',
+      resolve: (e) => e.occurredAt,
+    }),
+    recordedAt: t.field({
+      type: 'DateTime',
+      description:
+        'When peerwatch recorded the event (its arrival). Retention counts from here, so replayed history stays ' +
+        'queryable for EVENT_RETENTION_DAYS after it arrived.',
+      resolve: (e) => e.recordedAt,
+    }),
     type: t.field({ type: PrefixEventTypeEnum, resolve: (e) => e.type as (typeof PREFIX_EVENT_TYPES)[number] }),
     azureEventType: t.exposeString('azureEventType', {
       description: 'The Azure event type name where one exists (e.g. PrefixOriginAsChangeEvent), else the type.',
@@ -59,9 +72,23 @@ builder.node(PrefixEventRef, {
     observedPrefix: t.exposeString('observedPrefix', {
       description: 'The prefix as observed (may be a more-specific of the registered one).',
     }),
-    observedOriginAsn: t.exposeInt('observedOriginAsn', { nullable: true }),
-    expectedOriginAsns: t.exposeIntList('expectedOriginAsns'),
-    asPath: t.intList({ nullable: true, resolve: (e) => e.asPath }),
+    observedOriginAsn: t.field({
+      type: AsnScalar,
+      nullable: true,
+      description: 'The origin AS of the route behind this event (null for events not about one route).',
+      resolve: (e) => e.observedOriginAsn,
+    }),
+    expectedOriginAsns: t.field({
+      type: [AsnScalar],
+      description: "The prefix's expected origin ASNs when the event was recorded.",
+      resolve: (e) => e.expectedOriginAsns,
+    }),
+    asPath: t.field({
+      type: [AsnScalar],
+      nullable: true,
+      description: 'The AS path of the route behind this event, nearest AS first, origin last (AS_SETs flattened).',
+      resolve: (e) => e.asPath,
+    }),
     peersSeen: t.exposeInt('peersSeen', {
       nullable: true,
       description: 'Distinct peers that observed the route behind this event.',
