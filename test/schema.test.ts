@@ -14,6 +14,39 @@ if (!contractExists) {
   );
 }
 
+/**
+ * Markers of names whose issue is still open. The contract may mark a name "(hardening)" or "(feeds)"; a marked name
+ * is exempt only while its issue is open. Hardening is done, so only "(feeds)" names are exempt; remove the marker
+ * here when the feeds issue lands, and the test then covers every name.
+ */
+const EXEMPT_MARKERS = ['(feeds)'];
+
+/**
+ * The contract without the lines that carry an exempt marker: a marked field line, a marked one-line type or enum,
+ * or a marked `type X {` and its whole block.
+ */
+function withoutExempt(contract: string, markers: string[]): { sdl: string; exempted: string[] } {
+  const out: string[] = [];
+  const exempted: string[] = [];
+  const lines = contract.split('\n');
+  const marked = (line: string) => markers.some((m) => line.includes(`# ${m}`));
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (!marked(line)) {
+      out.push(line);
+      continue;
+    }
+    exempted.push(line.replace(/#.*$/, '').trim());
+    const opensBlock = /\{\s*(#.*)?$/.test(line) && !line.includes('}');
+    if (opensBlock) {
+      while (i < lines.length && !/^\}/.test(lines[i] as string)) i++;
+    }
+    // a description string right above a removed definition goes with it
+    if (/^\s*"[^"]*"\s*$/.test(out.at(-1) ?? '')) out.pop();
+  }
+  return { sdl: out.join('\n'), exempted };
+}
+
 describe('schema', () => {
   it('schema/schema.graphql is the schema printed from code', () => {
     const committed = readFileSync(committedFile, 'utf8');
@@ -22,10 +55,31 @@ describe('schema', () => {
     );
   });
 
-  it.skipIf(!contractExists)('has no breaking change against ../shared/contract.graphql (no exemptions)', () => {
-    const contract = buildSchema(readFileSync(contractFile, 'utf8'));
+  it.skipIf(!contractExists)(
+    'has no breaking change against ../shared/contract.graphql (only "(feeds)" names exempt)',
+    () => {
+      const { sdl, exempted } = withoutExempt(readFileSync(contractFile, 'utf8'), EXEMPT_MARKERS);
+      // the exemption removes only what is marked, and nothing marked "(hardening)"
+      expect(exempted.length).toBeGreaterThan(0);
+      expect(sdl).toContain('scalar ASN');
+      expect(sdl).toContain('revokeApiToken');
+      expect(sdl).not.toContain('enum BgpSessionState');
+      const contract = buildSchema(sdl);
+      const served = buildSchema(printedSchema());
+      const breaking = findBreakingChanges(contract, served).map((c) => `${c.type}: ${c.description}`);
+      expect(breaking).toEqual([]);
+    },
+  );
+
+  it.skipIf(!contractExists)('covers the "(hardening)" names: each is served', () => {
+    const contract = readFileSync(contractFile, 'utf8');
     const served = buildSchema(printedSchema());
-    const breaking = findBreakingChanges(contract, served).map((c) => `${c.type}: ${c.description}`);
-    expect(breaking).toEqual([]);
+    expect(served.getType('ASN')).toBeDefined();
+    expect(served.getType('ApiToken')).toBeDefined();
+    expect(served.getQueryType()?.getFields().apiTokens).toBeDefined();
+    expect(served.getMutationType()?.getFields().revokeApiToken).toBeDefined();
+    const event = served.getType('PrefixEvent') as import('graphql').GraphQLObjectType;
+    expect(event.getFields().recordedAt).toBeDefined();
+    expect(contract.match(/\(hardening\)/g)?.length).toBeGreaterThan(0);
   });
 });

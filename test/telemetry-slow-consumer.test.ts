@@ -132,4 +132,4 @@ it('ends a subscriber that stops reading with SUBSCRIPTION_OVERFLOW while anothe
     const resumed = slow.messages.filter((m) => m.id === 'again' && m.type === 'next');
     expect(resumed.map((m) => m.payload.data.prefixEvents.cursor)).toEqual(rest);
   }
-});
+}, 60_000);
