@@ -124,7 +124,7 @@ builder.mutationFields((t) => ({
     description:
       'OPERATOR only. The token is refused from now on, and its open sockets (closed with 4403) and streams end. ' +
       'Revoking again keeps the first revokedAt.',
-    args: { input: t.arg({ type: RevokeApiTokenInput, required: true }) },
+    args: { input: t.arg({ type: RevokeApiTokenInput, required: true, description: 'Which token to revoke.' }) },
     resolve: (_root, { input }, ctx) =>
       toPayload(revokeApiToken(ctx.deps, ctx.viewer, { apiTokenId: decodeId(input.apiTokenId, 'ApiToken') ?? -1 })),
   }),

@@ -53,7 +53,7 @@ builder.node(ApiTokenRef, {
   description:
     "An API token's record, never its secret. A revoked or expired token is refused on every transport, " +
     'including sockets and streams opened before (they are closed within seconds). OPERATOR only.',
-  id: { resolve: (token) => token.id },
+  id: { resolve: (token) => token.id, description: 'Opaque global id; pass it to revokeApiToken.' },
   loadMany: async (ids, ctx) => apiTokensByIds(ctx.deps, ctx.viewer, ids.map(Number)),
   fields: (t) => ({
     role: t.field({ type: RoleEnum, description: 'What the token may do.', resolve: (token) => token.role }),
