@@ -337,7 +337,10 @@ describe('open streams of a refused token', () => {
     const { client, closes } = closingClient(created.token);
     const sub = wsSubscribe(client, SUB, { f: { prefixId: f.prefixId } });
     await primeSubscription(sub, trigger);
+    expect(t.app.live.count((op) => op.tokenId === rowId(created.apiToken.id))).toBe(1);
     await revoke(created.apiToken.id);
+    // in-process revocation does not wait for the periodic re-check: the stream is gone when the mutation returns
+    expect(t.app.live.count((op) => op.tokenId === rowId(created.apiToken.id))).toBe(0);
     const took = await within(5000, () => closes.length > 0, 'the socket to close');
     expect(closes).toEqual([4403]);
     expect(took).toBeLessThan(5000);
@@ -370,6 +373,7 @@ describe('open streams of a refused token', () => {
       expect(await sub.status).toBe(200);
       await primeSubscription(sub, trigger);
       await revoke(created.apiToken.id);
+      expect(t.app.live.count((op) => op.tokenId === rowId(created.apiToken.id))).toBe(0);
       await within(5000, () => sub.done, 'the stream to end');
       expect(sub.errors.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
       const have = sub.items.length;
