@@ -6,7 +6,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { type Clock, systemClock } from './clock.js';
 import { type Context, createContext } from './context.js';
 import type { DB } from './db/client.js';
@@ -18,9 +18,10 @@ import { type AppPubSub, createAppPubSub } from './pubsub.js';
 import { LiveOperations } from './realtime/live-operations.js';
 import { useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
 import { Semaphore } from './realtime/semaphore.js';
+import { TokenGuard } from './realtime/token-guard.js';
 import { printedSchema, schema } from './schema/index.js';
 import type { ServiceDeps } from './services/deps.js';
-import { viewerFromAuthorization } from './services/identity.js';
+import { refusedTokens, viewerFromAuthorization } from './services/identity.js';
 import { ANONYMOUS, type Viewer } from './services/viewer.js';
 import { TelemetryEngine } from './telemetry/engine.js';
 
@@ -46,6 +47,13 @@ export interface App {
 }
 
 type ServerCtx = { req: IncomingMessage; res: ServerResponse };
+
+/** How often the tokens behind open sockets and streams are re-checked (expiry, revocation by another process). */
+const TOKEN_RECHECK_MS = 1000;
+/** graphql-ws close code for a refused credential (as for a bad token at connection_init). */
+const CLOSE_FORBIDDEN = 4403;
+/** Key of a socket's connection token among its watched tokens (operation ids are strings). */
+const CONNECTION = Symbol('connection');
 
 /** Turns domain errors into client-visible GraphQL errors with `extensions.code`; masks everything else. */
 function maskError(error: unknown, message: string, isDev?: boolean): Error {
@@ -103,6 +111,20 @@ export function buildApp(options: AppOptions): App {
   const deps: ServiceDeps = { db, pubsub, clock, logger, env, telemetry };
 
   const viewerFor = (authorization: string | null | undefined): Viewer => viewerFromAuthorization(deps, authorization);
+
+  // A revoked, expired or deleted token loses its open sockets (closed with 4403) and streams: at once when it is
+  // revoked here (identity:token-revoked), else at the next re-check (TOKEN_RECHECK_MS, one query for all tokens).
+  const tokenGuard = new TokenGuard({
+    live,
+    check: (ids) => refusedTokens(deps, ids),
+    logger,
+    intervalMs: TOKEN_RECHECK_MS,
+  });
+  const stopRevocations = pubsub.subscribe('identity:token-revoked', ({ tokenIds }) => tokenGuard.sweep(tokenIds));
+  /** Closes a graphql-ws socket whose token was refused; its operations end with it. */
+  const closeSocket = (socket: WebSocket) => (refusal: { kind: string }) => {
+    socket.close(CLOSE_FORBIDDEN, `Forbidden: API token ${refusal.kind}`);
+  };
 
   const yoga = createYoga<ServerCtx, Context>({
     schema,
@@ -203,7 +225,7 @@ query Partners {
     path: yoga.graphqlEndpoint,
     maxPayload: env.MAX_BODY_BYTES,
   });
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; untrack?: Map<string | symbol, () => void> }>(
     {
       // Authenticate once, at connection_init: a bad token closes the socket with 4403 Forbidden.
       onConnect: (ctx) => {
@@ -211,6 +233,13 @@ query Partners {
         const params = ctx.connectionParams ?? {};
         const key = Object.keys(params).find((k) => k.toLowerCase() === 'authorization');
         const authorization = key ? params[key] : undefined;
+        // What the token guard watches on this socket: its connection's token and per-operation tokens (by id).
+        const untrack = new Map<string | symbol, () => void>();
+        ctx.extra.untrack = untrack;
+        ctx.extra.socket.once('close', () => {
+          for (const stop of untrack.values()) stop();
+          untrack.clear();
+        });
         try {
           if (authorization == null) {
             ctx.extra.viewer = ANONYMOUS;
@@ -218,7 +247,11 @@ query Partners {
           }
           // A credential that is not a string is a bad credential, not an anonymous one.
           if (typeof authorization !== 'string') return false;
-          ctx.extra.viewer = viewerFor(authorization);
+          const viewer = viewerFor(authorization);
+          ctx.extra.viewer = viewer;
+          if ('tokenId' in viewer && viewer.tokenId != null) {
+            untrack.set(CONNECTION, tokenGuard.track(viewer.tokenId, closeSocket(ctx.extra.socket)));
+          }
           return true;
         } catch (error) {
           if (error instanceof AuthenticationError) return false;
@@ -230,7 +263,7 @@ query Partners {
       execute: (args: any) => args.rootValue.execute(args),
       // biome-ignore lint/suspicious/noExplicitAny: as above.
       subscribe: (args: any) => args.rootValue.subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         // graphql-ws has already reserved this operation's id in ctx.subscriptions.
         if (Object.keys(ctx.subscriptions).length > env.MAX_SUBSCRIPTIONS_PER_CONNECTION) {
           return [
@@ -284,7 +317,16 @@ query Partners {
           errors = [error instanceof GraphQLError ? error : new GraphQLError('Invalid operation')];
         }
         if (errors.length) return [...errors];
+        if (viewer !== ctx.extra.viewer && 'tokenId' in viewer && viewer.tokenId != null) {
+          // Authenticated for this operation only: the socket is watched for that token while the operation runs.
+          ctx.extra.untrack?.get(id)?.();
+          ctx.extra.untrack?.set(id, tokenGuard.track(viewer.tokenId, closeSocket(ctx.extra.socket)));
+        }
         return args;
+      },
+      onComplete: (ctx, id) => {
+        ctx.extra.untrack?.get(id)?.();
+        ctx.extra.untrack?.delete(id);
       },
     },
     wsServer,
@@ -306,12 +348,15 @@ query Partners {
         });
       });
       telemetry.start();
+      tokenGuard.start();
       const bound = (httpServer.address() as AddressInfo).port;
       const shownHost = host.includes(':') ? `[${host}]` : host;
       return { http: `http://${shownHost}:${bound}/graphql`, ws: `ws://${shownHost}:${bound}/graphql`, port: bound };
     },
     async stop() {
       telemetry.stop();
+      tokenGuard.stop();
+      stopRevocations();
       await wsCleanup.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
       if (httpServer.listening) {

@@ -17,6 +17,8 @@ export type PubSubChannels = {
   'telemetry:prefix-validation': ValidationChangeMessage[];
   /** Latency buckets that changed (coalesced to at most one push per bucket per second). */
   'telemetry:latency': LatencyUpdateMessage[];
+  /** API tokens revoked in one committed write: every socket and stream authenticated with them must end. */
+  'identity:token-revoked': { tokenIds: number[] };
 };
 
 export type Topic = keyof PubSubChannels;

@@ -26,6 +26,7 @@ const NODE_TYPES = new Set([
   'PeeringService',
   'Prefix',
   'PrefixEvent',
+  'ApiToken',
 ]);
 
 export const builder = new SchemaBuilder<PothosTypes>({

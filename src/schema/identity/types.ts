@@ -1,5 +1,6 @@
 import { ROLES } from '../../db/schema.js';
 import type { CustomerRow } from '../../loaders.js';
+import { type ApiTokenRecord, apiTokensByIds } from '../../services/identity.js';
 import type { Viewer } from '../../services/viewer.js';
 import { builder } from '../builder.js';
 import { PartnerRef } from '../catalogue/types.js';
@@ -42,6 +43,55 @@ export const ViewerRef = builder.objectRef<Exclude<Viewer, { role: 'ANONYMOUS' }
       nullable: true,
       resolve: async (v, _a, ctx) =>
         v.role === 'CUSTOMER' ? ((await ctx.loaders.customer.load(v.customerId))?.name ?? null) : null,
+    }),
+  }),
+});
+
+export const ApiTokenRef = builder.objectRef<ApiTokenRecord>('ApiToken');
+
+builder.node(ApiTokenRef, {
+  description:
+    "An API token's record, never its secret. A revoked or expired token is refused on every transport, " +
+    'including sockets and streams opened before (they are closed within seconds). OPERATOR only.',
+  id: { resolve: (token) => token.id, description: 'Opaque global id; pass it to revokeApiToken.' },
+  loadMany: async (ids, ctx) => apiTokensByIds(ctx.deps, ctx.viewer, ids.map(Number)),
+  fields: (t) => ({
+    role: t.field({ type: RoleEnum, description: 'What the token may do.', resolve: (token) => token.role }),
+    description: t.exposeString('description', { nullable: true, description: 'Free text given at creation.' }),
+    customer: t.field({
+      type: CustomerRef,
+      nullable: true,
+      description: 'The customer a CUSTOMER token acts for; null for other roles.',
+      resolve: (token, _a, ctx) => (token.customerId == null ? null : ctx.loaders.customer.load(token.customerId)),
+    }),
+    partner: t.field({
+      type: PartnerRef,
+      nullable: true,
+      description: 'The partner a PARTNER token acts for; null for other roles.',
+      resolve: (token, _a, ctx) => (token.partnerId == null ? null : ctx.loaders.partner.load(token.partnerId)),
+    }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: 'When the token was created.',
+      resolve: (token) => token.createdAt,
+    }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Refused from this instant on; null: never expires.',
+      resolve: (token) => token.expiresAt,
+    }),
+    lastUsedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'Last successful authentication, to the minute (recorded at most once a minute); null: never used.',
+      resolve: (token) => token.lastUsedAt,
+    }),
+    revokedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When revokeApiToken first revoked it; null while it is not revoked.',
+      resolve: (token) => token.revokedAt,
     }),
   }),
 });
