@@ -43,8 +43,9 @@ function addressText(bytes: number[]): string {
 }
 
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  // ':' first: asking ipaddr.js whether an IPv6 text is a four-part IPv4 address throws and catches inside it.
+  if (text.includes(':')) return ipaddr.IPv6.isValid(text) && !text.includes('%') ? ipaddr.IPv6.parse(text) : null;
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
-  if (text.includes(':') && ipaddr.IPv6.isValid(text) && !text.includes('%')) return ipaddr.IPv6.parse(text);
   return null;
 }
 

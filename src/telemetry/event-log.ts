@@ -85,12 +85,72 @@ export function eventMatches(event: PrefixEventRecord, filter: EventFilter, scop
   return true;
 }
 
+const APPEND_SQL = `insert into prefix_events (prefix_id, peering_service_id, customer_id, partner_id, occurred_at,
+  recorded_at, type, azure_event_type, level, level_rank, summary, description, observed_prefix, observed_family,
+  observed_range_start, observed_range_end, observed_origin_asn, expected_origin_asns, as_path, peers_seen)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const appendStatements = new WeakMap<DB, import('better-sqlite3').Statement>();
+
+/**
+ * Appends one event inside the caller's transaction. The statement is prepared once per database (the query builder
+ * would build and prepare SQL on every call, which dominated ingestion when updates raise events), and the record
+ * is built from the input and the new sequence instead of being read back.
+ */
 export function appendEvent(db: DB, event: NewPrefixEvent): PrefixEventRecord {
-  return db
-    .insert(prefixEvents)
-    .values({ ...event, levelRank: levelRank(event.level) })
-    .returning()
-    .get();
+  let statement = appendStatements.get(db);
+  if (!statement) {
+    statement = db.$client.prepare(APPEND_SQL);
+    appendStatements.set(db, statement);
+  }
+  const rank = levelRank(event.level);
+  const observedOriginAsn = event.observedOriginAsn ?? null;
+  const asPath = event.asPath ?? null;
+  const peersSeen = event.peersSeen ?? null;
+  const { lastInsertRowid } = statement.run(
+    event.prefixId,
+    event.peeringServiceId,
+    event.customerId,
+    event.partnerId,
+    event.occurredAt,
+    event.recordedAt,
+    event.type,
+    event.azureEventType,
+    event.level,
+    rank,
+    event.summary,
+    event.description,
+    event.observedPrefix,
+    event.observedFamily,
+    event.observedRangeStart,
+    event.observedRangeEnd,
+    observedOriginAsn,
+    JSON.stringify(event.expectedOriginAsns),
+    asPath == null ? null : JSON.stringify(asPath),
+    peersSeen,
+  );
+  return {
+    seq: Number(lastInsertRowid),
+    prefixId: event.prefixId,
+    peeringServiceId: event.peeringServiceId,
+    customerId: event.customerId,
+    partnerId: event.partnerId,
+    occurredAt: event.occurredAt,
+    recordedAt: event.recordedAt,
+    type: event.type,
+    azureEventType: event.azureEventType,
+    level: event.level,
+    levelRank: rank,
+    summary: event.summary,
+    description: event.description,
+    observedPrefix: event.observedPrefix,
+    observedFamily: event.observedFamily,
+    observedRangeStart: event.observedRangeStart,
+    observedRangeEnd: event.observedRangeEnd,
+    observedOriginAsn,
+    expectedOriginAsns: event.expectedOriginAsns,
+    asPath,
+    peersSeen,
+  };
 }
 
 /** One page of the log, ascending by sequence (use `last` for the newest). */
