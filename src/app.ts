@@ -12,6 +12,7 @@ import { type Context, createContext } from './context.js';
 import type { DB } from './db/client.js';
 import type { Env } from './env.js';
 import { AuthenticationError, DomainError } from './errors.js';
+import { corsOptions, useCompression } from './http/browser.js';
 import { handleRisIngest } from './http/ingest-ris.js';
 import type { Logger } from './observability/logger.js';
 import { type AppPubSub, createAppPubSub } from './pubsub.js';
@@ -131,6 +132,7 @@ export function buildApp(options: AppOptions): App {
     logging: logger,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    cors: corsOptions(env.CORS_ORIGINS),
     maskedErrors: { maskError },
     graphiql: env.GRAPHIQL
       ? {
@@ -150,6 +152,7 @@ query Partners {
     renderGraphiQL,
     plugins: [
       bodyLimitPlugin(env.MAX_BODY_BYTES),
+      useCompression(),
       EnvelopArmorPlugin({
         maxDepth: { n: env.MAX_DEPTH },
         maxAliases: { n: env.MAX_ALIASES },

@@ -23,6 +23,21 @@ const EnvSchema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   GRAPHIQL: bool.default(true),
+  /**
+   * Browser origins allowed to call the API (comma-separated, e.g. https://dash.example.com). Unset: any origin, without
+   * credentials (bearer tokens need none).
+   */
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => {
+      const list = (v ?? '')
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      return list.length ? list : null;
+    })
+    .pipe(z.array(z.string().url('each origin must be a URL such as https://dash.example.com')).nullable()),
   INTROSPECTION: bool.default(true),
   /** Largest accepted HTTP request body for /graphql, in bytes. */
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
