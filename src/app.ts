@@ -171,6 +171,7 @@ query Partners {
         viewerFor: (authorization) => viewerFor(authorization),
         telemetry,
         maxBytes: env.INGEST_MAX_BODY_BYTES,
+        maxLineBytes: env.INGEST_MAX_LINE_BYTES,
         logger,
       });
       return;

@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Largest accepted body for POST /ingest/ris (NDJSON), in bytes. */
   INGEST_MAX_BODY_BYTES: int(1024, 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  /** Longest accepted NDJSON line on POST /ingest/ris, in bytes; a longer line is skipped and reported. */
+  INGEST_MAX_LINE_BYTES: int(256, 64 * 1024 * 1024).default(1024 * 1024),
   MAX_DEPTH: int(2, 50).default(12),
   MAX_ALIASES: int(1, 200).default(20),
   MAX_TOKENS: int(100, 100_000).default(4000),
