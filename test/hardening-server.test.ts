@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, OPERATOR_TOKEN, type TestApp } from './helpers/app.js';
-import { serviceWithPrefix } from './helpers/factories.js';
+import { createPartnerWith, serviceWithPrefix, unique } from './helpers/factories.js';
 import { coltPeers, freshPrefix } from './helpers/telemetry-kit.js';
 
 /** Issue 6 (hardening): NDJSON line limits, search bounds, graceful shutdown, clear startup errors, log levels. */
@@ -173,5 +173,39 @@ describe('POST /ingest/ris: line length is measured while streaming (INGEST_MAX_
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('search text: bounded, and LIKE wildcards are literal', () => {
+  const PARTNERS =
+    'query($s: String) { partners(first: 10, filter: { search: $s }) { totalCount edges { node { name } } } }';
+  const SERVICES =
+    'query($s: String) { peeringServices(first: 10, filter: { search: $s }) { totalCount edges { node { name } } } }';
+
+  for (const [label, query] of [
+    ['partners', PARTNERS],
+    ['peeringServices', SERVICES],
+  ] as const) {
+    it(`${label}: 200 characters run, 201 and 60,000 are BAD_USER_INPUT (not INTERNAL_SERVER_ERROR)`, async () => {
+      expect((await t.gql(query, { s: 'q'.repeat(200) })).errors).toBeUndefined();
+      for (const length of [201, 60_000]) {
+        const res = await t.gql(query, { s: 'q'.repeat(length) });
+        expect(res.data?.[label] ?? null).toBeNull();
+        expect(res.errors?.[0]?.extensions?.code, `${length}`).toBe('BAD_USER_INPUT');
+        expect(res.errors?.[0]?.message).toBe(`filter.search is limited to 200 characters (got ${length})`);
+      }
+    });
+  }
+
+  it('matches %, _ and \\ literally', async () => {
+    const tag = unique('lit').replace('-', '');
+    const names = [`${tag}_a`, `${tag}xa`, `${tag}%b`, `${tag}yyb`, `${tag}\\c`];
+    for (const name of names) await createPartnerWith(t, { name, locations: ['Amsterdam'] });
+    const found = async (search: string) =>
+      (await t.ok(PARTNERS, { s: search })).partners.edges.map((e: any) => e.node.name).sort();
+    expect(await found(`${tag}_a`)).toEqual([`${tag}_a`]);
+    expect(await found(`${tag}%b`)).toEqual([`${tag}%b`]);
+    expect(await found(`${tag}\\`)).toEqual([`${tag}\\c`]);
+    expect(await found(tag)).toHaveLength(5);
   });
 });
