@@ -53,6 +53,8 @@ const EnvSchema = z.object({
   MAX_CONCURRENT_REPLAYS: int(1, 1000).default(4),
   /** How often the telemetry engine runs time-based work (timeouts, bucket closing, retention). */
   TELEMETRY_TICK_SECONDS: int(1, 3600).default(15),
+  /** At shutdown, how long in-flight HTTP requests may take to finish before their connections are cut. */
+  SHUTDOWN_GRACE_SECONDS: int(0, 600).default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticationError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import { errorForLog, type Logger } from '../observability/logger.js';
 import type { Viewer } from '../services/viewer.js';
 import type { TelemetryEngine } from '../telemetry/engine.js';
 import { checkRouteUpdate, fromRisMessage, MAX_BATCH, type RouteUpdate } from '../telemetry/route-input.js';
@@ -184,7 +184,12 @@ export async function handleRisIngest(
     flush();
   } catch (error) {
     if (tooLarge) return replyTooLarge();
-    options.logger.error({ err: error }, 'ris ingest failed');
+    if (req.destroyed || (error as { code?: string }).code === 'ECONNRESET') {
+      // The client went away mid-body: its mistake, and there is nobody left to answer.
+      options.logger.warn({ ...totals }, 'ris ingest aborted by the client; full batches before it were applied');
+      return;
+    }
+    options.logger.error({ err: errorForLog(error) }, 'ris ingest failed');
     return reply(res, 500, { error: 'Ingestion failed', ...totals });
   }
   reply(res, 200, { ...totals, errors });
