@@ -12,14 +12,30 @@ import { buildApp } from '../src/app.js';
 import { migrateDb, openDb } from '../src/db/client.js';
 import { customers, partners, peeringLocations, peeringServices } from '../src/db/schema.js';
 import { demoSessions, seedCatalogue } from '../src/db/seed/index.js';
-import { parseEnv } from '../src/env.js';
+import { EnvError, parseEnv } from '../src/env.js';
+import { checkPortFree, ListenError } from '../src/http/listen.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createApiToken, createCustomer } from '../src/services/identity.js';
 import { createPeeringService } from '../src/services/peering-services.js';
 import { registerPartnerPrefix } from '../src/services/prefixes.js';
 import type { Viewer } from '../src/services/viewer.js';
 
-const env = parseEnv({ DATABASE_PATH: './data/peerwatch-demo.db', LOG_LEVEL: 'warn', ...process.env });
+/** Ends the demo with one clear line (no stack) for the problems an operator can fix. */
+function exitClearly(error: unknown): never {
+  if (error instanceof EnvError) console.error(error.message);
+  else if (error instanceof ListenError) console.error(`peerwatch demo: ${error.message}`);
+  else throw error;
+  process.exit(1);
+}
+
+let env: ReturnType<typeof parseEnv>;
+try {
+  env = parseEnv({ DATABASE_PATH: './data/peerwatch-demo.db', LOG_LEVEL: 'warn', ...process.env });
+  // Before anything is written (database, demo rows, tokens): is the port free?
+  await checkPortFree(env.PORT, env.HOST);
+} catch (error) {
+  exitClearly(error);
+}
 const operatorToken = env.OPERATOR_TOKEN ?? `demo-operator-${randomBytes(12).toString('base64url')}`;
 const logger = createLogger(env.LOG_LEVEL);
 const db = openDb(env.DATABASE_PATH);
@@ -28,6 +44,11 @@ seedCatalogue(db);
 const app = buildApp({ env: { ...env, OPERATOR_TOKEN: operatorToken }, db, logger });
 const deps = app.deps;
 const operator: Viewer = { role: 'OPERATOR', tokenId: null };
+// Listen before creating demo rows and tokens; if the port was taken since the check, stop with the same line.
+const { http } = await app.start(env.PORT, env.HOST).catch((error: unknown) => {
+  db.$client.close();
+  return exitClearly(error);
+});
 
 function must<T>(result: { ok: true; value: T } | { ok: false; errors: unknown }): T {
   if (!result.ok) throw new Error(`demo setup failed: ${JSON.stringify(result.errors)}`);
@@ -116,7 +137,6 @@ const customerToken = must(
 const collectorToken = must(createApiToken(deps, operator, { role: 'COLLECTOR', description: 'demo collector' })).token;
 
 // --- the simulated collector, talking to the server over HTTP like a real one
-const { http } = await app.start(env.PORT, env.HOST);
 
 async function post(query: string, variables: unknown) {
   const res = await fetch(http, {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { useDisableIntrospection } from '@envelop/disable-introspection';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -14,7 +15,9 @@ import type { Env } from './env.js';
 import { AuthenticationError, DomainError } from './errors.js';
 import { corsOptions, useCompression } from './http/browser.js';
 import { handleRisIngest } from './http/ingest-ris.js';
-import type { Logger } from './observability/logger.js';
+import { toListenError } from './http/listen.js';
+import { errorForLog, type Logger, truncate } from './observability/logger.js';
+import { yogaLogger } from './observability/yoga-logger.js';
 import { type AppPubSub, createAppPubSub } from './pubsub.js';
 import { LiveOperations } from './realtime/live-operations.js';
 import { useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
@@ -41,10 +44,19 @@ export interface App {
   telemetry: TelemetryEngine;
   /** The subscription streams open right now (graphql-ws and SSE), to end them from outside. */
   live: LiveOperations;
-  /** Listens and starts background telemetry work; resolves to the bound URLs. */
+  /**
+   * Listens and starts background telemetry work; resolves to the bound URLs. Rejects with a ListenError (one
+   * clear line) when the port is taken or cannot be bound.
+   */
   start(port?: number, host?: string): Promise<{ http: string; ws: string; port: number }>;
-  /** Stops accepting, disposes graphql-ws, closes sockets and the server; the caller closes the database. */
-  stop(): Promise<void>;
+  /**
+   * Drains and stops: stops accepting connections, answers requests arriving on open keep-alive connections with
+   * 503, lets in-flight HTTP requests finish (up to `SHUTDOWN_GRACE_SECONDS`, then their connections are cut),
+   * completes every subscription stream (SSE clients get `event: complete`), closes graphql-ws sockets with 1001
+   * (Going Away) and closes idle connections. Resolves once the server is closed; the caller closes the database.
+   * Calling it again returns the same promise.
+   */
+  stop(): Promise<{ forced: number }>;
 }
 
 type ServerCtx = { req: IncomingMessage; res: ServerResponse };
@@ -129,7 +141,7 @@ export function buildApp(options: AppOptions): App {
 
   const yoga = createYoga<ServerCtx, Context>({
     schema,
-    logging: logger,
+    logging: yogaLogger(logger),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     cors: corsOptions(env.CORS_ORIGINS),
@@ -204,6 +216,7 @@ query Partners {
         viewerFor: (authorization) => viewerFor(authorization),
         telemetry,
         maxBytes: env.INGEST_MAX_BODY_BYTES,
+        maxLineBytes: env.INGEST_MAX_LINE_BYTES,
         logger,
       });
       return;
@@ -215,18 +228,52 @@ query Partners {
     }
     await yoga.requestListener(req, res);
   };
+  // Responses being written; at shutdown they may finish (bounded by the grace period).
+  const inFlight = new Set<ServerResponse>();
+  let draining = false;
   const httpServer = createServer((req, res) => {
+    if (draining) {
+      // A new request on a keep-alive connection that was open when shutdown began.
+      res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' });
+      res.end(JSON.stringify({ error: 'The server is shutting down; retry on another instance or later' }));
+      return;
+    }
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      // Once its last response is written, a keep-alive connection must not hold shutdown up.
+      if (draining) setImmediate(() => httpServer.closeIdleConnections());
+    });
     handler(req, res).catch((error) => {
-      logger.error({ err: error }, 'request failed');
+      logger.error({ err: errorForLog(error) }, 'request failed');
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
   });
 
-  const wsServer = new WebSocketServer({
-    server: httpServer,
-    path: yoga.graphqlEndpoint,
-    maxPayload: env.MAX_BODY_BYTES,
+  // noServer: upgrades are routed here by hand, so the http server's own errors (a port in use) are not
+  // re-emitted on the WebSocket server, where graphql-ws would print them with a stack.
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: env.MAX_BODY_BYTES });
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (draining || (req.url ?? '/').split('?')[0] !== yoga.graphqlEndpoint) {
+      socket.end(draining ? 'HTTP/1.1 503 Service Unavailable\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\n\r\n');
+      return;
+    }
+    wsServer.handleUpgrade(req, socket, head, (ws) => {
+      wsServer.emit('connection', ws, req);
+      // graphql-ws prints every socket error to the console with its stack. A client breaking the protocol
+      // (a frame over MAX_BODY_BYTES, a bad opcode) is the client's fault: ws has already closed the socket with
+      // the right code (1009, 1002...), so a one-line warning is enough. Anything else is ours: log and 1011.
+      ws.removeAllListeners('error');
+      ws.on('error', (error: Error & { code?: string }) => {
+        if (error.code?.startsWith('WS_ERR_')) {
+          logger.warn({ code: error.code, reason: truncate(error.message) }, 'websocket client broke the protocol');
+          return;
+        }
+        logger.error({ err: errorForLog(error) }, 'websocket socket failed');
+        ws.close(1011, 'Internal server error');
+      });
+    });
   });
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; untrack?: Map<string | symbol, () => void> }>(
     {
@@ -336,6 +383,7 @@ query Partners {
     env.WS_KEEPALIVE_SECONDS * 1000,
   );
 
+  let stopping: Promise<{ forced: number }> | undefined;
   return {
     yoga,
     httpServer,
@@ -344,9 +392,10 @@ query Partners {
     live,
     async start(port = env.PORT, host = env.HOST) {
       await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
+        const failed = (error: Error) => reject(toListenError(error, port, host));
+        httpServer.once('error', failed);
         httpServer.listen(port, host, () => {
-          httpServer.off('error', reject);
+          httpServer.off('error', failed);
           resolve();
         });
       });
@@ -356,16 +405,42 @@ query Partners {
       const shownHost = host.includes(':') ? `[${host}]` : host;
       return { http: `http://${shownHost}:${bound}/graphql`, ws: `ws://${shownHost}:${bound}/graphql`, port: bound };
     },
-    async stop() {
-      telemetry.stop();
-      tokenGuard.stop();
-      stopRevocations();
-      await wsCleanup.dispose();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-      if (httpServer.listening) {
-        httpServer.closeAllConnections();
-        await new Promise<void>((resolve, reject) => httpServer.close((e) => (e ? reject(e) : resolve())));
-      }
+    stop() {
+      stopping ??= drain();
+      return stopping;
     },
   };
+
+  async function drain(): Promise<{ forced: number }> {
+    draining = true;
+    telemetry.stop();
+    tokenGuard.stop();
+    stopRevocations();
+    // Stop accepting: the listening socket closes now; `closed` settles when the last connection has gone.
+    const closed = httpServer.listening
+      ? new Promise<void>((resolve) => httpServer.close(() => resolve()))
+      : Promise.resolve();
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    httpServer.closeIdleConnections();
+    // Subscriptions end like a normal end of stream: SSE writes `event: complete`, graphql-ws sends Complete.
+    live.endAll();
+    await new Promise((resolve) => setImmediate(resolve));
+    // graphql-ws closes its sockets with 1001 (Going Away) and waits for them to go.
+    const wsClosed = wsCleanup.dispose();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), env.SHUTDOWN_GRACE_SECONDS * 1000);
+    });
+    const outcome = await Promise.race([Promise.all([closed, wsClosed]), graceOver]);
+    clearTimeout(timer);
+    let forced = 0;
+    if (outcome === 'timeout') {
+      forced = inFlight.size;
+      logger.warn({ requests: forced }, 'shutdown grace period over; closing the connections still open');
+      httpServer.closeAllConnections();
+      for (const socket of wsServer.clients) socket.terminate();
+      await Promise.all([closed, wsClosed]);
+    }
+    return { forced };
+  }
 }

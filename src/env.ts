@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Largest accepted body for POST /ingest/ris (NDJSON), in bytes. */
   INGEST_MAX_BODY_BYTES: int(1024, 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  /** Longest accepted NDJSON line on POST /ingest/ris, in bytes; a longer line is skipped and reported. */
+  INGEST_MAX_LINE_BYTES: int(256, 64 * 1024 * 1024).default(1024 * 1024),
   MAX_DEPTH: int(2, 50).default(12),
   MAX_ALIASES: int(1, 200).default(20),
   MAX_TOKENS: int(100, 100_000).default(4000),
@@ -66,6 +68,8 @@ const EnvSchema = z.object({
   MAX_CONCURRENT_REPLAYS: int(1, 1000).default(4),
   /** How often the telemetry engine runs time-based work (timeouts, bucket closing, retention). */
   TELEMETRY_TICK_SECONDS: int(1, 3600).default(15),
+  /** At shutdown, how long in-flight HTTP requests may take to finish before their connections are cut. */
+  SHUTDOWN_GRACE_SECONDS: int(0, 600).default(10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

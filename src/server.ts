@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { migrateDb, openDb } from './db/client.js';
 import { seedCatalogue } from './db/seed/index.js';
 import { EnvError, parseEnv } from './env.js';
+import { ListenError } from './http/listen.js';
 import { createLogger } from './observability/logger.js';
 
 /** The only module with process side effects: env, database, migrations, seed, listen, signals. */
@@ -21,26 +22,42 @@ async function main(): Promise<void> {
   migrateDb(db);
   seedCatalogue(db);
   const app = buildApp({ env, db, logger });
-  const { http, ws } = await app.start(env.PORT, env.HOST);
+  let bound: Awaited<ReturnType<typeof app.start>>;
+  try {
+    bound = await app.start(env.PORT, env.HOST);
+  } catch (error) {
+    if (error instanceof ListenError) {
+      db.$client.close();
+      console.error(`peerwatch: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
   logger.info(
-    { http, ws, database: env.DATABASE_PATH },
-    `peerwatch listening on ${http} (GraphiQL: open it in a browser)`,
+    { http: bound.http, ws: bound.ws, port: bound.port, database: env.DATABASE_PATH },
+    `peerwatch listening on ${bound.http} (GraphiQL: open it in a browser)`,
   );
   if (!env.OPERATOR_TOKEN) logger.warn('OPERATOR_TOKEN is not set: no operator can sign in until one is configured');
 
+  // SIGTERM/SIGINT: drain (app.stop lets in-flight requests finish within SHUTDOWN_GRACE_SECONDS), close the
+  // database, exit 0. A second signal does not interrupt the drain.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.error('shutdown timed out; exiting');
-      process.exit(1);
-    }, 10_000);
+    logger.info({ signal, graceSeconds: env.SHUTDOWN_GRACE_SECONDS }, 'shutting down: draining');
+    const force = setTimeout(
+      () => {
+        logger.error('shutdown did not finish; exiting');
+        process.exit(1);
+      },
+      (env.SHUTDOWN_GRACE_SECONDS + 5) * 1000,
+    );
     force.unref();
     try {
-      await app.stop();
+      const { forced } = await app.stop();
       db.$client.close();
+      logger.info({ forced }, 'stopped');
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');

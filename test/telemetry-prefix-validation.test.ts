@@ -23,7 +23,7 @@ import {
 
 /** Issue 3, prefix validation engine: Azure's rules over the partner's primary and backup sessions. */
 
-/** Azure's messages (reference/domain.md §3.4), verbatim. */
+/** Azure's messages, verbatim: the Peering Service docs' portal guide (azure-portal.md, prefix validation states) and prefix requirements (peering-service-prefix-requirements.md). */
 const AZURE = {
   notReceived: "Prefix wasn't received from Peering Service provider, contact Peering Service provider.",
   community: "Prefix announcement doesn't have a valid BGP community, contact Peering Service provider.",

@@ -1,13 +1,67 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createInterface } from 'node:readline';
 import { AuthenticationError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
+import { errorForLog, type Logger } from '../observability/logger.js';
 import type { Viewer } from '../services/viewer.js';
 import type { TelemetryEngine } from '../telemetry/engine.js';
 import { checkRouteUpdate, fromRisMessage, MAX_BATCH, type RouteUpdate } from '../telemetry/route-input.js';
 
 const MAX_REPORTED_ERRORS = 100;
-const MAX_LINE_CHARS = 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/** One NDJSON line: its 1-based number and text, or `tooLong` when it was skipped unread past the limit. */
+export type NdjsonLine = { line: number; text: string; tooLong?: never } | { line: number; tooLong: true };
+
+/**
+ * Splits a byte stream into lines while it streams, measuring each line as it grows: past `maxLineBytes` the
+ * bytes buffered for that line are dropped and the rest of it is skipped up to its newline, so memory stays
+ * bounded by the limit whatever the input. A trailing `\r` is removed; a last line without a newline counts.
+ */
+export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<NdjsonLine> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  let line = 0;
+  // One byte of slack for the `\r` of a CRLF line end, which is not part of the line.
+  const limit = maxLineBytes + 1;
+  const finish = (): NdjsonLine => {
+    line += 1;
+    let result: NdjsonLine;
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+    const crlf = size > 0 && bytes[size - 1] === 0x0d;
+    if (tooLong || size - (crlf ? 1 : 0) > maxLineBytes) result = { line, tooLong: true };
+    else result = { line, text: bytes.toString('utf8', 0, crlf ? size - 1 : size) };
+    parts = [];
+    size = 0;
+    tooLong = false;
+    return result;
+  };
+  for await (const chunk of source) {
+    let start = 0;
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(NEWLINE, start);
+      const stop = newline === -1 ? chunk.length : newline;
+      if (!tooLong && size === 0 && newline !== -1 && stop - start <= limit) {
+        // The common case: a whole line inside one chunk, decoded without copying.
+        parts = [chunk.subarray(start, stop)];
+        size = stop - start;
+      } else if (!tooLong && stop > start) {
+        if (size + (stop - start) > limit) {
+          tooLong = true;
+          parts = [];
+          size = 0;
+        } else {
+          // A copy, so a short line does not keep its whole (up to 64 KiB) chunk alive.
+          parts.push(Buffer.from(chunk.subarray(start, stop)));
+          size += stop - start;
+        }
+      }
+      if (newline === -1) break;
+      yield finish();
+      start = newline + 1;
+    }
+  }
+  if (size > 0 || tooLong) yield finish();
+}
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -18,6 +72,10 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
  * POST /ingest/ris: RIS Live `ris_message`s (or their bare `data`) as newline-delimited JSON, e.g. a recorded
  * RIS Live session piped with curl. COLLECTOR or OPERATOR. Lines are applied in batches of up to 10,000 (one
  * transaction each); malformed lines are counted and reported (the first 100) and the rest are kept.
+ *
+ * Answers 200 `{ accepted, rejected, ignored, lines, batches, errors: [{ line, field?, message }] }`. A line over
+ * `maxLineBytes` is not buffered: it is skipped to its newline and reported like any bad line ("line longer than
+ * N bytes"). A body over `maxBytes` (declared or counted) answers 413 and the rest of it is not read.
  */
 export async function handleRisIngest(
   req: IncomingMessage,
@@ -26,6 +84,7 @@ export async function handleRisIngest(
     viewerFor: (authorization: string | undefined) => Viewer;
     telemetry: TelemetryEngine;
     maxBytes: number;
+    maxLineBytes: number;
     logger: Logger;
   },
 ): Promise<void> {
@@ -45,16 +104,20 @@ export async function handleRisIngest(
   if (declared > options.maxBytes) return reply(res, 413, { error: `Body exceeds ${options.maxBytes} bytes` });
 
   // A chunked body has no declared length: count it, and past the limit stop reading and answer 413.
-  const lines = createInterface({ input: req, crlfDelay: Number.POSITIVE_INFINITY });
-  let bytes = 0;
+  // destroyOnReturn: false keeps the socket open when reading stops early, so the 413 can still be sent.
   let tooLarge = false;
-  req.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes > options.maxBytes && !tooLarge) {
-      tooLarge = true;
-      lines.close();
+  const maxBytes = options.maxBytes;
+  async function* counted(): AsyncGenerator<Buffer> {
+    let bytes = 0;
+    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        tooLarge = true;
+        return;
+      }
+      yield chunk;
     }
-  });
+  }
 
   const totals = { accepted: 0, rejected: 0, ignored: 0, lines: 0, batches: 0 };
   const errors: { line: number; field?: string[]; message: string }[] = [];
@@ -83,14 +146,16 @@ export async function handleRisIngest(
   };
 
   try {
-    for await (const text of lines) {
+    for await (const next of ndjsonLines(counted(), options.maxLineBytes)) {
+      if (tooLarge) break;
       totals.lines++;
-      const lineNo = totals.lines;
-      if (!text.trim()) continue;
-      if (text.length > MAX_LINE_CHARS) {
-        reject(lineNo, `line longer than ${MAX_LINE_CHARS} characters`);
+      const lineNo = next.line;
+      if (next.tooLong) {
+        reject(lineNo, `line longer than ${options.maxLineBytes} bytes`);
         continue;
       }
+      const text = next.text;
+      if (!text.trim()) continue;
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -119,7 +184,12 @@ export async function handleRisIngest(
     flush();
   } catch (error) {
     if (tooLarge) return replyTooLarge();
-    options.logger.error({ err: error }, 'ris ingest failed');
+    if (req.destroyed || (error as { code?: string }).code === 'ECONNRESET') {
+      // The client went away mid-body: its mistake, and there is nobody left to answer.
+      options.logger.warn({ ...totals }, 'ris ingest aborted by the client; full batches before it were applied');
+      return;
+    }
+    options.logger.error({ err: errorForLog(error) }, 'ris ingest failed');
     return reply(res, 500, { error: 'Ingestion failed', ...totals });
   }
   reply(res, 200, { ...totals, errors });

@@ -3,6 +3,7 @@ import type { DB } from '../db/client.js';
 import { countries, customerLocations, partnerPeeringLocations, partners, peeringLocations } from '../db/schema.js';
 import { type Connection, keysetPage, type PageRequest } from './pagination.js';
 import type { PartnerRow } from './partners.js';
+import { containsPattern } from './search.js';
 
 /** Read side of the public catalogue: partners, peering locations, countries, customer locations. */
 
@@ -14,11 +15,9 @@ export interface PartnerFilter {
   market?: string | null;
   /** Case-insensitive peering location (metro) name. */
   peeringLocation?: string | null;
-  /** Case-insensitive substring of the partner name. */
+  /** Case-insensitive substring of the partner name (at most 200 characters; `%` and `_` are literal). */
   search?: string | null;
 }
-
-const likeEscape = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function partnerWhere(filter: PartnerFilter): SQL | undefined {
   return and(
@@ -31,7 +30,7 @@ function partnerWhere(filter: PartnerFilter): SQL | undefined {
         sql`exists (select 1 from ${partnerPeeringLocations} join ${peeringLocations} on ${peeringLocations.id} = ${partnerPeeringLocations.peeringLocationId}
               where ${partnerPeeringLocations.partnerId} = ${partners.id} and lower(${peeringLocations.name}) = lower(${filter.peeringLocation.trim()}))`
       : undefined,
-    filter.search ? sql`${partners.name} like ${likeEscape(filter.search.trim())} escape '\\'` : undefined,
+    filter.search ? sql`${partners.name} like ${containsPattern(filter.search)} escape '\\'` : undefined,
   );
 }
 

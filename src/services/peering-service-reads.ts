@@ -3,6 +3,7 @@ import type { DB } from '../db/client.js';
 import { countries, customerLocations, peeringServices } from '../db/schema.js';
 import { type Connection, keysetPage, type PageRequest } from './pagination.js';
 import type { PeeringServiceRow } from './peering-services.js';
+import { containsPattern } from './search.js';
 import type { ServiceScope } from './viewer.js';
 
 export const SERVICE_CURSOR_KIND = 'svc';
@@ -11,7 +12,7 @@ export interface PeeringServiceFilter {
   partnerId?: number | null;
   country?: string | null;
   state?: string | null;
-  /** Case-insensitive substring of the service name. */
+  /** Case-insensitive substring of the service name (at most 200 characters; `%` and `_` are literal). */
   search?: string | null;
 }
 
@@ -39,9 +40,7 @@ export function listPeeringServices(
     serviceScopeWhere(scope),
     filter.partnerId != null ? eq(peeringServices.partnerId, filter.partnerId) : undefined,
     locationMatch,
-    filter.search
-      ? sql`${peeringServices.name} like ${`%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`
-      : undefined,
+    filter.search ? sql`${peeringServices.name} like ${containsPattern(filter.search)} escape '\\'` : undefined,
   );
   return keysetPage<PeeringServiceRow>(
     db,

@@ -2,12 +2,15 @@
  * The 31 Azure Peering Service connectivity partners. Pure data.
  *
  * Sources (each entry's `source` names the facts it relies on):
- * - Names and markets: /work/shared/reference/domain.md §6.1, as published (market values mix
+ * - Names and markets: Microsoft Learn, "Azure Peering Service locations and partners"
+ *   (learn.microsoft.com/azure/peering-service/location-partners; MicrosoftDocs/azure-docs
+ *   articles/peering-service/location-partners.md, ms.date 04/10/2025), as published (market values mix
  *   continents and countries: Africa, Asia, Europe, Indonesia, Japan, LATAM, North America, Oceania).
- * - Kind and peering locations: domain.md §6.2 (ISPs by metro) and §6.3 (IXPs by metro).
- * - Partners absent from the metro tabs: CCL and MainOne take their metros from the §2.4 provider
- *   list; BBIX, Dimension Data, NEC, PCCW, Telstra International and Vodacom appear in neither, so
- *   their kind and metros are an inference (well-known metros inside their published markets).
+ * - Kind and peering locations: the same page's "ISPs by Metro" and "IXPs by Metro" tabs.
+ * - Partners absent from the metro tabs: CCL and MainOne take their metros from the peeringServiceProviders
+ *   list (the Microsoft.Peering REST API; its sample output is in Azure PowerShell's
+ *   Get-AzPeeringServiceProvider help); BBIX, Dimension Data, NEC, PCCW, Telstra International and Vodacom
+ *   appear in neither, so their kind and metros are an inference (well-known metros inside their published markets).
  * - ASN: the partner's own AS, or the route-server AS for IXPs. Where no ASN could be established a
  *   documentation ASN from RFC 5398 (64496-64511) is used and `source` says so.
  */
@@ -21,7 +24,7 @@ export const partners: SeedPartner[] = [
     markets: ['Europe'],
     peeringLocations: ['Amsterdam'],
     source:
-      'domain.md §6.1 markets; §6.3 IXPs by metro (kind IXP, metros). ASN: AMS-IX route-server AS6777 ' +
+      'Peering Service locations and partners page: markets; IXPs by Metro tab (kind IXP, metros). ASN: AMS-IX route-server AS6777 ' +
       '(well-known RS ASN; not re-checked in a stored source).',
   },
   {
@@ -31,7 +34,7 @@ export const partners: SeedPartner[] = [
     markets: ['Europe'],
     peeringLocations: ['Warsaw'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: AS24748, corroborated on atman.pl ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: AS24748, corroborated on atman.pl ' +
       "(Atman's own Thinx IX page uses AS 24748 for its route servers).",
   },
   {
@@ -41,7 +44,7 @@ export const partners: SeedPartner[] = [
     markets: ['Japan'],
     peeringLocations: ['Tokyo', 'Osaka'],
     source:
-      'domain.md §6.1 markets. Not in the §6 metro tabs nor the §2.4 list: kind IXP and metros (Tokyo, Osaka) ' +
+      'Peering Service locations and partners page: markets. Not in the metro tabs nor the peeringServiceProviders list: kind IXP and metros (Tokyo, Osaka) ' +
       'are an inference (well-known metros within its markets). ASN unknown, documentation ASN used (BBIX ' +
       'route-server ASN could not be established).',
   },
@@ -52,7 +55,7 @@ export const partners: SeedPartner[] = [
     markets: ['Oceania'],
     peeringLocations: ['Auckland'],
     source:
-      'domain.md §6.1 markets. Not in the §6 metro tabs: kind ISP is an inference; metros from the §2.4 ' +
+      'Peering Service locations and partners page: markets. Not in the metro tabs: kind ISP is an inference; metros from the peeringServiceProviders ' +
       "provider list ('Computer Concepts Limited' {Auckland}). ASN unknown, documentation ASN used (no ASN " +
       'found for Computer Concepts Limited).',
   },
@@ -63,7 +66,7 @@ export const partners: SeedPartner[] = [
     markets: ['Africa'],
     peeringLocations: ['Cape Town', 'Johannesburg'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN unknown, documentation ASN used (no ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN unknown, documentation ASN used (no ' +
       'ASN found for CMC Networks).',
   },
   {
@@ -73,7 +76,7 @@ export const partners: SeedPartner[] = [
     markets: ['Asia', 'Europe'],
     peeringLocations: ['Amsterdam', 'Frankfurt', 'Hong Kong SAR', 'London', 'Osaka', 'Singapore', 'Tokyo'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: Colt Technology Services AS8220 ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: Colt Technology Services AS8220 ' +
       '(general knowledge; not re-checked in a stored source).',
   },
   {
@@ -83,7 +86,7 @@ export const partners: SeedPartner[] = [
     markets: ['Asia'],
     peeringLocations: ['Manila'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: Converge ICT Solutions AS17639 ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: Converge ICT Solutions AS17639 ' +
       '(general knowledge; not re-checked in a stored source).',
   },
   {
@@ -93,7 +96,7 @@ export const partners: SeedPartner[] = [
     markets: ['Africa'],
     peeringLocations: ['Johannesburg', 'Cape Town'],
     source:
-      'domain.md §6.1 markets. Not in the §6 metro tabs nor the §2.4 list: kind ISP and metros (Johannesburg, ' +
+      'Peering Service locations and partners page: markets. Not in the metro tabs nor the peeringServiceProviders list: kind ISP and metros (Johannesburg, ' +
       'Cape Town) are an inference (well-known metros within its markets). ASN unknown, documentation ASN ' +
       'used (Internet Solutions AS3741 is a plausible but unverified candidate).',
   },
@@ -115,7 +118,7 @@ export const partners: SeedPartner[] = [
       'New York',
     ],
     source:
-      'domain.md §6.1 markets; §6.3 IXPs by metro (kind IXP, metros). ASN: DE-CIX route-server AS6695, ' +
+      'Peering Service locations and partners page: markets; IXPs by Metro tab (kind IXP, metros). ASN: DE-CIX route-server AS6695, ' +
       "verified in a public RPSL aut-num object ('from AS6695 accept AS-DECIX').",
   },
   {
@@ -125,7 +128,7 @@ export const partners: SeedPartner[] = [
     markets: ['Asia', 'North America'],
     peeringLocations: ['Ashburn', 'Atlanta', 'Chicago', 'Dallas', 'San Jose', 'Seattle', 'Singapore'],
     source:
-      'domain.md §6.1 markets; §6.3 IXPs by metro (kind IXP, metros). ASN: Equinix IX route-server AS24115 ' +
+      'Peering Service locations and partners page: markets; IXPs by Metro tab (kind IXP, metros). ASN: Equinix IX route-server AS24115 ' +
       '(well-known RS ASN; not re-checked in a stored source).',
   },
   {
@@ -135,7 +138,7 @@ export const partners: SeedPartner[] = [
     markets: ['Europe'],
     peeringLocations: ['Paris'],
     source:
-      'domain.md §6.1 markets; §6.3 IXPs by metro (kind IXP, metros). ASN: France-IX route-server AS51706 ' +
+      'Peering Service locations and partners page: markets; IXPs by Metro tab (kind IXP, metros). ASN: France-IX route-server AS51706 ' +
       '(well-known RS ASN; not re-checked in a stored source).',
   },
   {
@@ -145,7 +148,7 @@ export const partners: SeedPartner[] = [
     markets: ['Japan'],
     peeringLocations: ['Osaka', 'Tokyo'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: Internet Initiative Japan AS2497, ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: Internet Initiative Japan AS2497, ' +
       'verified in terrykimura/isp-asn-quicklookup README (ISP-to-ASN table).',
   },
   {
@@ -155,7 +158,7 @@ export const partners: SeedPartner[] = [
     markets: ['Europe'],
     peeringLocations: ['Geneva', 'Zurich'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN unknown, documentation ASN used (no ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN unknown, documentation ASN used (no ' +
       'ASN found for InterCloud).',
   },
   {
@@ -165,7 +168,7 @@ export const partners: SeedPartner[] = [
     markets: ['Oceania'],
     peeringLocations: ['Auckland', 'Sydney'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN unknown, documentation ASN used (no ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN unknown, documentation ASN used (no ' +
       'ASN found for Kordia Limited).',
   },
   {
@@ -175,7 +178,7 @@ export const partners: SeedPartner[] = [
     markets: ['Europe', 'North America'],
     peeringLocations: ['Ashburn', 'London', 'Manchester'],
     source:
-      'domain.md §6.1 markets; §6.3 IXPs by metro (kind IXP, metros). ASN: LINX route-server AS8714 ' +
+      'Peering Service locations and partners page: markets; IXPs by Metro tab (kind IXP, metros). ASN: LINX route-server AS8714 ' +
       '(well-known RS ASN; not re-checked in a stored source).',
   },
   {
@@ -185,7 +188,7 @@ export const partners: SeedPartner[] = [
     markets: ['Africa'],
     peeringLocations: ['Cape Town', 'Johannesburg', 'Nairobi'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: Liquid Telecommunications AS30844 ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: Liquid Telecommunications AS30844 ' +
       '(general knowledge; not re-checked in a stored source).',
   },
   {
@@ -195,7 +198,7 @@ export const partners: SeedPartner[] = [
     markets: ['Asia', 'Europe', 'North America'],
     peeringLocations: ['Los Angeles'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: Lumen (ex-Level 3) AS3356 (general ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: Lumen (ex-Level 3) AS3356 (general ' +
       'knowledge; also named as such in a public BGP blog post).',
   },
   {
@@ -205,8 +208,8 @@ export const partners: SeedPartner[] = [
     markets: ['Africa'],
     peeringLocations: ['Lisbon', 'Lagos'],
     source:
-      'domain.md §6.1 markets. Not in the §6 metro tabs: kind ISP is an inference; metros from the §2.4 ' +
-      'provider list (MainOne {Lisbon, Lagos}). ASN: MainOne AS37282 (general knowledge; not re-checked in a ' +
+      'Peering Service locations and partners page: markets. Not in the metro tabs: kind ISP is an inference; metros from the peeringServiceProviders ' +
+      'list (MainOne {Lisbon, Lagos}). ASN: MainOne AS37282 (general knowledge; not re-checked in a ' +
       'stored source).',
   },
   {
@@ -216,7 +219,7 @@ export const partners: SeedPartner[] = [
     markets: ['Africa'],
     peeringLocations: ['Cape Town', 'Johannesburg'],
     source:
-      'domain.md §6.1 markets; §6.3 IXPs by metro (kind IXP, metros). ASN: NAPAfrica route-server AS37195 ' +
+      'Peering Service locations and partners page: markets; IXPs by Metro tab (kind IXP, metros). ASN: NAPAfrica route-server AS37195 ' +
       '(well-known RS ASN; not re-checked in a stored source).',
   },
   {
@@ -226,7 +229,7 @@ export const partners: SeedPartner[] = [
     markets: ['Japan'],
     peeringLocations: ['Tokyo', 'Osaka'],
     source:
-      'domain.md §6.1 markets. Not in the §6 metro tabs nor the §2.4 list: kind ISP and metros (Tokyo, Osaka) ' +
+      'Peering Service locations and partners page: markets. Not in the metro tabs nor the peeringServiceProviders list: kind ISP and metros (Tokyo, Osaka) ' +
       'are an inference (well-known metros within its markets). ASN unknown, documentation ASN used (no ASN ' +
       "found for NEC's Peering Service offering).",
   },
@@ -237,7 +240,7 @@ export const partners: SeedPartner[] = [
     markets: ['Japan', 'Indonesia'],
     peeringLocations: ['Jakarta', 'Osaka', 'Tokyo'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: NTT Communications (OCN) AS4713, ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: NTT Communications (OCN) AS4713, ' +
       'verified in terrykimura/isp-asn-quicklookup README.',
   },
   {
@@ -247,7 +250,7 @@ export const partners: SeedPartner[] = [
     markets: ['Asia'],
     peeringLocations: ['Hong Kong SAR', 'Singapore'],
     source:
-      'domain.md §6.1 markets. Not in the §6 metro tabs nor the §2.4 list: kind ISP and metros (Hong Kong ' +
+      'Peering Service locations and partners page: markets. Not in the metro tabs nor the peeringServiceProviders list: kind ISP and metros (Hong Kong ' +
       'SAR, Singapore) are an inference (well-known metros within its markets). ASN: PCCW Global AS3491 ' +
       "(general knowledge; a public BGP-community list for 'PCCW' uses 3491).",
   },
@@ -258,7 +261,7 @@ export const partners: SeedPartner[] = [
     markets: ['LATAM'],
     peeringLocations: ['Santiago'],
     source:
-      'domain.md §6.1 markets; §6.3 IXPs by metro (kind IXP, metros). ASN unknown, documentation ASN used ' +
+      'Peering Service locations and partners page: markets; IXPs by Metro tab (kind IXP, metros). ASN unknown, documentation ASN used ' +
       '(PIT Chile route-server ASN could not be established).',
   },
   {
@@ -268,7 +271,7 @@ export const partners: SeedPartner[] = [
     markets: ['Asia'],
     peeringLocations: ['Seoul'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN unknown, documentation ASN used ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN unknown, documentation ASN used ' +
       '(AS4670, ex-Onse Telecom, is a plausible but unverified candidate).',
   },
   {
@@ -278,8 +281,8 @@ export const partners: SeedPartner[] = [
     markets: ['Asia'],
     peeringLocations: ['Hong Kong SAR', 'Singapore'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: SingNet AS3758 (general knowledge; ' +
-      "§2.4 names this provider 'Singnet'; Singtel's AS7473 also exists).",
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: SingNet AS3758 (general knowledge; ' +
+      "the peeringServiceProviders list names this provider 'Singnet'; Singtel's AS7473 also exists).",
   },
   {
     name: 'Sunrise',
@@ -288,7 +291,7 @@ export const partners: SeedPartner[] = [
     markets: ['Europe'],
     peeringLocations: ['Geneva', 'Zurich'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: Sunrise Communications AS6730 ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: Sunrise Communications AS6730 ' +
       '(general knowledge; not re-checked in a stored source).',
   },
   {
@@ -298,7 +301,7 @@ export const partners: SeedPartner[] = [
     markets: ['Europe'],
     peeringLocations: ['Geneva', 'Zurich'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: Swisscom AS3303 (general ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: Swisscom AS3303 (general ' +
       'knowledge; not re-checked in a stored source).',
   },
   {
@@ -308,7 +311,7 @@ export const partners: SeedPartner[] = [
     markets: ['Asia', 'Europe'],
     peeringLocations: ['Hong Kong SAR', 'Singapore', 'London'],
     source:
-      'domain.md §6.1 markets. Not in the §6 metro tabs nor the §2.4 list: kind ISP and metros (Hong Kong ' +
+      'Peering Service locations and partners page: markets. Not in the metro tabs nor the peeringServiceProviders list: kind ISP and metros (Hong Kong ' +
       'SAR, Singapore, London) are an inference (well-known metros within its markets). ASN: Telstra ' +
       'International (ex-Reach) AS4637 (general knowledge; not re-checked in a stored source).',
   },
@@ -319,7 +322,7 @@ export const partners: SeedPartner[] = [
     markets: ['Japan'],
     peeringLocations: ['Osaka', 'Tokyo'],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: TOKAI Communications AS10010, ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: TOKAI Communications AS10010, ' +
       'verified in terrykimura/isp-asn-quicklookup README.',
   },
   {
@@ -329,7 +332,7 @@ export const partners: SeedPartner[] = [
     markets: ['Africa'],
     peeringLocations: ['Johannesburg', 'Cape Town'],
     source:
-      'domain.md §6.1 markets. Not in the §6 metro tabs nor the §2.4 list: kind ISP and metros (Johannesburg, ' +
+      'Peering Service locations and partners page: markets. Not in the metro tabs nor the peeringServiceProviders list: kind ISP and metros (Johannesburg, ' +
       'Cape Town) are an inference (well-known metros within its markets). ASN: Vodacom AS29975 (general ' +
       'knowledge; not re-checked in a stored source).',
   },
@@ -359,7 +362,7 @@ export const partners: SeedPartner[] = [
       'Vienna',
     ],
     source:
-      'domain.md §6.1 markets; §6.2 ISPs by metro (kind ISP, metros). ASN: Vodafone Global Network AS1273 ' +
+      'Peering Service locations and partners page: markets; ISPs by Metro tab (kind ISP, metros). ASN: Vodafone Global Network AS1273 ' +
       '(general knowledge; not re-checked in a stored source).',
   },
 ];

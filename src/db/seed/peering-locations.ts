@@ -2,18 +2,20 @@
  * Microsoft edge metros where Peering Service partners peer with Microsoft (AS8075). Pure data.
  *
  * Sources:
- * - Metro names: /work/shared/reference/domain.md §6.2 (ISPs by metro) and §6.3 (IXPs by metro), taken
- *   from Microsoft's Peering Service location-partners page (ms.date 04/10/2025); spellings as
- *   published there (e.g. "Marseilles", "Hong Kong SAR", "San Jose").
- * - Lisbon and Lagos: domain.md §2.4 provider list (MainOne {Lisbon, Lagos}); MainOne is absent from
- *   the §6 metro tables. Auckland (CCL in §2.4) is already in §6.2.
+ * - Metro names: the "ISPs by Metro" and "IXPs by Metro" tabs of Microsoft Learn's "Azure Peering Service
+ *   locations and partners" (learn.microsoft.com/azure/peering-service/location-partners; MicrosoftDocs/azure-docs
+ *   articles/peering-service/location-partners.md, ms.date 04/10/2025); spellings as published there
+ *   (e.g. "Marseilles", "Hong Kong SAR", "San Jose").
+ * - Lisbon and Lagos: the peeringServiceProviders list of the Microsoft.Peering REST API (sample output in Azure
+ *   PowerShell's Get-AzPeeringServiceProvider help: MainOne {Lisbon, Lagos}); MainOne is absent from the metro
+ *   tabs. Auckland (CCL in that list) is already in the ISPs tab.
  * - Country and coordinates: general geographic knowledge; lat/lon is the city centre, rounded to
  *   4 decimals. Countries are spelled exactly as in customer-locations.ts.
  */
 import type { SeedPeeringLocation } from './types.js';
 
 export const peeringLocations: SeedPeeringLocation[] = [
-  // domain.md §6.2 ISPs by metro
+  // location-partners page, "ISPs by Metro" tab
   { name: 'Auckland', country: 'New Zealand', lat: -36.8485, lon: 174.7633 },
   { name: 'Amsterdam', country: 'Netherlands', lat: 52.3676, lon: 4.9041 },
   { name: 'Ashburn', country: 'United States', lat: 39.0438, lon: -77.4874 },
@@ -46,7 +48,7 @@ export const peeringLocations: SeedPeeringLocation[] = [
   { name: 'Vienna', country: 'Austria', lat: 48.2082, lon: 16.3738 },
   { name: 'Warsaw', country: 'Poland', lat: 52.2297, lon: 21.0122 },
   { name: 'Zurich', country: 'Switzerland', lat: 47.3769, lon: 8.5417 },
-  // domain.md §6.3 IXPs by metro (metros not already listed above)
+  // location-partners page, "IXPs by Metro" tab (metros not already listed above)
   { name: 'Atlanta', country: 'United States', lat: 33.749, lon: -84.388 },
   { name: 'Barcelona', country: 'Spain', lat: 41.3874, lon: 2.1686 },
   { name: 'Chicago', country: 'United States', lat: 41.8781, lon: -87.6298 },
@@ -60,7 +62,7 @@ export const peeringLocations: SeedPeeringLocation[] = [
   { name: 'San Jose', country: 'United States', lat: 37.3382, lon: -121.8863 },
   { name: 'Santiago', country: 'Chile', lat: -33.4489, lon: -70.6693 },
   { name: 'Seattle', country: 'United States', lat: 47.6062, lon: -122.3321 },
-  // domain.md §2.4 provider list: MainOne {Lisbon, Lagos}
+  // peeringServiceProviders list (Get-AzPeeringServiceProvider sample): MainOne {Lisbon, Lagos}
   { name: 'Lisbon', country: 'Portugal', lat: 38.7223, lon: -9.1393 },
   { name: 'Lagos', country: 'Nigeria', lat: 6.5244, lon: 3.3792 },
 ];

@@ -20,7 +20,7 @@ export interface SeedPartner {
   markets: string[];
   /** Names of SeedPeeringLocation entries. */
   peeringLocations: string[];
-  /** Where each fact came from (domain.md section, and any inference). */
+  /** Where each fact came from (the public page or API list, and any inference). */
   source: string;
 }
 

@@ -25,7 +25,10 @@ const PartnerFilter = builder.inputType('PartnerFilter', {
     kind: t.field({ type: PartnerKindEnum }),
     market: t.string({ description: 'A published market, e.g. "Europe".' }),
     peeringLocation: t.string({ description: 'A peering location (metro) name, e.g. "Amsterdam".' }),
-    search: t.string({ description: 'Substring of the partner name.' }),
+    search: t.string({
+      description:
+        'Substring of the partner name, at most 200 characters (longer is BAD_USER_INPUT); `%` and `_` match themselves.',
+    }),
   }),
 });
 

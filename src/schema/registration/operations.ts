@@ -132,7 +132,10 @@ const PeeringServiceFilter = builder.inputType('PeeringServiceFilter', {
     partnerId: t.id(),
     country: t.string(),
     state: t.string(),
-    search: t.string({ description: 'Substring of the service name (case-insensitive).' }),
+    search: t.string({
+      description:
+        'Substring of the service name (case-insensitive), at most 200 characters (longer is BAD_USER_INPUT); `%` and `_` match themselves.',
+    }),
   }),
 });
 
