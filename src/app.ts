@@ -16,6 +16,7 @@ import { AuthenticationError, DomainError } from './errors.js';
 import { corsOptions, useCompression } from './http/browser.js';
 import { handleRisIngest } from './http/ingest-ris.js';
 import { toListenError } from './http/listen.js';
+import { loadPersistedOperations, resolveWsOperation, usePersisted } from './http/persisted-operations.js';
 import { errorForLog, type Logger, truncate } from './observability/logger.js';
 import { yogaLogger } from './observability/yoga-logger.js';
 import { type AppPubSub, createAppPubSub } from './pubsub.js';
@@ -119,6 +120,7 @@ export function buildApp(options: AppOptions): App {
       onListenerError: (error, topic) => logger.error({ err: error, topic }, 'pubsub listener failed'),
     });
   const live = new LiveOperations();
+  const persisted = env.PERSISTED_OPERATIONS ? loadPersistedOperations(env.PERSISTED_OPERATIONS) : null;
   const realtime = { live, replaySlots: new Semaphore(env.MAX_CONCURRENT_REPLAYS) };
   const telemetry = new TelemetryEngine({ db, pubsub, clock, logger, env });
   const deps: ServiceDeps = { db, pubsub, clock, logger, env, telemetry };
@@ -164,6 +166,7 @@ query Partners {
     renderGraphiQL,
     plugins: [
       bodyLimitPlugin(env.MAX_BODY_BYTES),
+      ...(persisted ? [usePersisted(persisted, env.PERSISTED_OPERATIONS_ONLY)] : []),
       useCompression(),
       EnvelopArmorPlugin({
         maxDepth: { n: env.MAX_DEPTH },
@@ -345,9 +348,17 @@ query Partners {
           params,
           connectionParams: { viewer },
         });
+        const query = persisted
+          ? resolveWsOperation(
+              persisted,
+              env.PERSISTED_OPERATIONS_ONLY,
+              params as Parameters<typeof resolveWsOperation>[2],
+            )
+          : params.query;
+        if (query instanceof GraphQLError) return [query];
         let document: ReturnType<typeof enveloped.parse>;
         try {
-          document = enveloped.parse(params.query);
+          document = enveloped.parse(query);
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')];
         }

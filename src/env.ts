@@ -24,6 +24,13 @@ const EnvSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   GRAPHIQL: bool.default(true),
   /**
+   * A trusted-documents manifest (JSON: hash -> document, as GraphQL Code Generator's client preset or the Relay
+   * compiler emit it). Clients may then send `documentId` instead of `query`.
+   */
+  PERSISTED_OPERATIONS: z.string().min(1).optional(),
+  /** With a manifest: refuse every operation that is not in it (PERSISTED_OPERATIONS_ONLY). */
+  PERSISTED_OPERATIONS_ONLY: bool.default(false),
+  /**
    * Browser origins allowed to call the API (comma-separated, e.g. https://dash.example.com). Unset: any origin, without
    * credentials (bearer tokens need none).
    */
@@ -72,6 +79,16 @@ const EnvSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: int(0, 600).default(10),
 });
 
+const CheckedEnvSchema = EnvSchema.superRefine((env, ctx) => {
+  if (env.PERSISTED_OPERATIONS_ONLY && !env.PERSISTED_OPERATIONS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PERSISTED_OPERATIONS_ONLY'],
+      message: 'needs PERSISTED_OPERATIONS (the manifest of trusted documents)',
+    });
+  }
+});
+
 export type Env = z.infer<typeof EnvSchema>;
 
 export class EnvError extends Error {
@@ -83,7 +100,7 @@ export class EnvError extends Error {
 
 /** Parses an environment (process.env by default). Throws EnvError listing every problem. */
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const result = EnvSchema.safeParse(source);
+  const result = CheckedEnvSchema.safeParse(source);
   if (!result.success) {
     throw new EnvError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
   }
