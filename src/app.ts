@@ -77,7 +77,11 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
       ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
       extensions: {
         code: original.code,
-        ...(original.httpStatus !== 200 ? { http: { status: original.httpStatus } } : {}),
+        // A refusal on one field is that field's error (HTTP 200, the other fields answer); only a request-level
+        // refusal (a bad token, before any field runs) sets the HTTP status.
+        ...(original.httpStatus !== 200 && !(error instanceof GraphQLError && error.path)
+          ? { http: { status: original.httpStatus } }
+          : {}),
       },
     });
   }

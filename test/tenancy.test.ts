@@ -224,9 +224,30 @@ describe('anonymous', () => {
   it('gets UNAUTHENTICATED for peeringServices and prefixEvents', async () => {
     for (const query of [SERVICES, EVENTS]) {
       const res = await t.gql(query, {}, null);
-      expect(res.data ?? null, query).toBeNull();
+      // the protected root field is null with its error; the answer itself is not thrown away
+      expect(Object.values(res.data ?? {}), query).toEqual([null]);
       expect(res.errors?.[0]?.extensions?.code, query).toBe('UNAUTHENTICATED');
     }
+  });
+
+  it('keeps the public fields of a query that also asks for protected ones (HTTP 200, field-level errors)', async () => {
+    const body = JSON.stringify({
+      query: `{ countries { name } peeringServices(first: 1) { totalCount } prefixEvents(first: 1) { totalCount } }`,
+    });
+    const res = await t.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(body.length) },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const json = (await res.json()) as any;
+    expect(json.data.countries.length).toBeGreaterThan(10);
+    expect(json.data.peeringServices).toBeNull();
+    expect(json.data.prefixEvents).toBeNull();
+    expect(json.errors.map((e: any) => [e.path[0], e.extensions.code]).sort()).toEqual([
+      ['peeringServices', 'UNAUTHENTICATED'],
+      ['prefixEvents', 'UNAUTHENTICATED'],
+    ]);
   });
 
   it('gets null for node(id:) of any tenant object, and null entries from nodes(ids:)', async () => {
@@ -473,7 +494,7 @@ describe('collectors', () => {
   it('get FORBIDDEN for tenant queries and null for tenant nodes', async () => {
     for (const query of [SERVICES, EVENTS]) {
       const res = await t.gql(query, {}, collectorToken);
-      expect(res.data ?? null).toBeNull();
+      expect(Object.values(res.data ?? {})).toEqual([null]);
       expect(res.errors?.[0]?.extensions?.code, query).toBe('FORBIDDEN');
     }
     for (const id of [a.serviceId, a.prefixId, eventA, a.customer.id]) {

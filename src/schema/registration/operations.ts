@@ -152,6 +152,7 @@ builder.queryField('peeringServices', (t) =>
   t.connection(
     {
       type: PeeringServiceRef,
+      nullable: true,
       description:
         'Peering services the caller may see (OPERATOR: all; CUSTOMER: its own; PARTNER: those using it), oldest first.',
       args: { filter: t.arg({ type: PeeringServiceFilter }) },

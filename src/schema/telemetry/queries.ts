@@ -9,6 +9,7 @@ builder.queryField('prefixEvents', (t) =>
   t.connection(
     {
       type: PrefixEventRef,
+      nullable: true,
       description:
         'The event log across the prefixes the caller may see, in sequence order (oldest first; `last: n` gives the newest n).',
       args: { filter: t.arg({ type: PrefixEventFilterInput }) },
