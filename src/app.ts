@@ -88,6 +88,32 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
   return defaultMaskError(error, message, isDev);
 }
 
+/**
+ * Every top-level error carries an `extensions.code`. graphql-js reports problems with the request itself (a variable
+ * that does not coerce, a required variable missing) without one and echoes the value it got; those become
+ * BAD_USER_INPUT with the message cut short.
+ */
+function errorCodesPlugin(): Plugin {
+  const withCode = (error: GraphQLError | { message: string; extensions?: Record<string, unknown> }) => {
+    if (error.extensions?.code != null) return error;
+    const e = error as GraphQLError;
+    return new GraphQLError(truncate(e.message, 500), {
+      nodes: e.nodes,
+      path: e.path,
+      extensions: { ...e.extensions, code: e.path ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT' },
+    });
+  };
+  return {
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || result == null || Symbol.asyncIterator in (result as object)) return;
+      const single = result as { errors?: readonly GraphQLError[] };
+      if (single.errors?.some((e) => e.extensions?.code == null)) {
+        setResult({ ...single, errors: single.errors.map(withCode) } as never);
+      }
+    },
+  };
+}
+
 /** Rejects HTTP bodies over the limit before they are read (413), and chunked bodies we cannot size (411). */
 function bodyLimitPlugin(maxBytes: number): Plugin {
   return {
@@ -170,6 +196,7 @@ query Partners {
     renderGraphiQL,
     plugins: [
       bodyLimitPlugin(env.MAX_BODY_BYTES),
+      errorCodesPlugin(),
       ...(persisted ? [usePersisted(persisted, env.PERSISTED_OPERATIONS_ONLY)] : []),
       useCompression(),
       EnvelopArmorPlugin({

@@ -558,3 +558,27 @@ describe('viewer', () => {
     expect((await t.ok(VIEWER, {}, null)).viewer).toBeNull();
   });
 });
+
+describe('top-level errors', () => {
+  it('carry extensions.code, also for variables that do not coerce (message cut short)', async () => {
+    const t = await createTestApp();
+    try {
+      const huge = 'x'.repeat(100_000);
+      for (const [query, variables] of [
+        ['query($n: Int!) { partners(first: $n) { totalCount } }', { n: huge }],
+        ['query($n: Int!) { partners(first: $n) { totalCount } }', {}],
+        ['{ partners { nope } }', {}],
+        ['{ partners(', {}],
+      ] as const) {
+        const res = await t.gql(query, variables, null);
+        expect(res.errors?.length, query).toBeGreaterThan(0);
+        for (const error of res.errors ?? []) {
+          expect(typeof error.extensions?.code, `${query}: ${error.message.slice(0, 100)}`).toBe('string');
+          expect(error.message.length).toBeLessThan(1000);
+        }
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
