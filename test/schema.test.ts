@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSchema, findBreakingChanges } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { printedSchema } from '../src/schema/index.js';
+import { createTestApp } from './helpers/app.js';
 
 const committedFile = new URL('../schema/schema.graphql', import.meta.url);
 /** ../shared sits next to the repository in the workspace; a fresh clone has no such folder. */
@@ -81,5 +82,27 @@ describe('schema', () => {
     const event = served.getType('PrefixEvent') as import('graphql').GraphQLObjectType;
     expect(event.getFields().recordedAt).toBeDefined();
     expect(contract.match(/\(hardening\)/g)?.length).toBeGreaterThan(0);
+  });
+
+  it('keeps enum values in their meaningful order, in introspection and in the printed SDL', async () => {
+    const t = await createTestApp();
+    try {
+      const data = await t.ok(
+        `{ level: __type(name: "EventLevel") { enumValues { name } } range: __type(name: "LatencyRange") { enumValues { name } } }`,
+        {},
+        null,
+      );
+      const names = (x: { enumValues: { name: string }[] }) => x.enumValues.map((v) => v.name);
+      expect(names(data.level)).toEqual(['INFORMATION', 'WARNING', 'ERROR', 'CRITICAL']);
+      expect(names(data.range)).toEqual(['LAST_6_HOURS', 'LAST_12_HOURS', 'LAST_1_DAY', 'LAST_7_DAYS', 'LAST_30_DAYS']);
+      const sdl = printedSchema();
+      const block = sdl.slice(sdl.indexOf('enum EventLevel {'), sdl.indexOf('}', sdl.indexOf('enum EventLevel {')));
+      expect(block.match(/[A-Z]{4,}/g)).toEqual(['INFORMATION', 'WARNING', 'ERROR', 'CRITICAL']);
+      // types stay sorted by name
+      const typeNames = [...sdl.matchAll(/^(?:type|enum|input|interface|union|scalar) (\w+)/gm)].map((m) => m[1]!);
+      expect(typeNames).toEqual([...typeNames].sort());
+    } finally {
+      await t.close();
+    }
   });
 });

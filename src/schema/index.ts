@@ -1,4 +1,4 @@
-import { lexicographicSortSchema, printSchema } from 'graphql';
+import { isEnumType, lexicographicSortSchema, printSchema, printType } from 'graphql';
 import { builder } from './builder.js';
 import './common.js';
 import './catalogue/types.js';
@@ -13,9 +13,27 @@ import './telemetry/queries.js';
 import './telemetry/mutations.js';
 import './telemetry/subscriptions.js';
 
-export const schema = builder.toSchema({ sortSchema: true });
+/**
+ * Served as defined: enum values keep their meaningful order in introspection (EventLevel from INFORMATION to
+ * CRITICAL, LatencyRange from 6 hours to 30 days), where sorting would list CRITICAL first and 12h after 7d.
+ */
+export const schema = builder.toSchema({ sortSchema: false });
 
-/** The SDL committed as schema/schema.graphql. */
+/**
+ * The SDL committed as schema/schema.graphql: types and fields sorted by name so diffs stay small, enum values in
+ * their defined order (sort types, not values).
+ */
 export function printedSchema(): string {
-  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+  let sdl = printSchema(lexicographicSortSchema(schema));
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isEnumType(type) || type.name.startsWith('__')) continue;
+    const start = sdl.indexOf(`\nenum ${type.name} {\n`);
+    if (start < 0) throw new Error(`printedSchema: enum ${type.name} not found in the printed SDL`);
+    const end = sdl.indexOf('\n}\n', start) + 3;
+    // printType prints the description too; keep the block's description as lexicographicSortSchema printed it
+    const definition = printType(type);
+    const body = definition.slice(definition.indexOf(`enum ${type.name} {`));
+    sdl = `${sdl.slice(0, start + 1)}${body}${sdl.slice(end - 1)}`;
+  }
+  return `${sdl}\n`;
 }
