@@ -111,3 +111,47 @@ export function payloadType<T>(name: string, field: string, type: any, descripti
 export async function loadNodes<T>(loader: DataLoader<number, T | null>, ids: readonly (string | number)[]) {
   return (await loader.loadMany(ids.map(Number))).map((row) => (row instanceof Error ? null : row));
 }
+
+export const OrderDirectionEnum = builder.enumType('OrderDirection', {
+  description: 'Sort direction of a list.',
+  values: {
+    ASC: { value: 'ASC', description: 'Oldest (lowest) first.' },
+    DESC: { value: 'DESC', description: 'Newest (highest) first.' },
+  } as const,
+});
+
+/**
+ * An `orderBy` input of a list, GitHub style: `{ field, direction }`. Every field orders by a key that only grows
+ * (creation order), so cursors stay valid in both directions.
+ */
+export function orderInput<const F extends string>(
+  name: string,
+  fieldEnumName: string,
+  fields: Record<F, string>,
+  defaultField: F,
+  description: string,
+) {
+  const fieldEnum = builder.enumType(fieldEnumName, {
+    description: `What ${name.replace(/Order$/, '')} lists can be ordered by.`,
+    values: Object.fromEntries(
+      Object.entries(fields).map(([value, text]) => [value, { value, description: text as string }]),
+    ) as Record<F, { value: F; description: string }>,
+  });
+  return builder.inputType(name, {
+    description,
+    fields: (t) => ({
+      field: t.field({
+        type: fieldEnum,
+        required: true,
+        defaultValue: defaultField as never,
+        description: 'The key to order by.',
+      }),
+      direction: t.field({
+        type: OrderDirectionEnum,
+        required: true,
+        defaultValue: 'ASC',
+        description: 'ASC (oldest first, the default) or DESC (newest first).',
+      }),
+    }),
+  });
+}

@@ -25,9 +25,13 @@ export interface PageRequest {
   beforeKey: number | null;
   /** Page size; the query should fetch limit + 1 rows to learn whether there is more. */
   limit: number;
-  /** True for last/before: fetch in descending order, then reverse. */
+  /** True for last/before: fetch against the list's order, then reverse. */
   backwards: boolean;
+  /** The list's order: newest (highest key) first. Cursors keep their meaning: `after` is further down the list. */
+  descending: boolean;
 }
+
+export type OrderDirection = 'ASC' | 'DESC';
 
 export interface Edge<T> {
   cursor: string;
@@ -61,28 +65,43 @@ function checkSize(name: string, value: number | null | undefined): void {
   }
 }
 
-export function pageRequest(kind: string, args: PageArgs, defaultSize = DEFAULT_PAGE_SIZE): PageRequest {
+export function pageRequest(
+  kind: string,
+  args: PageArgs,
+  defaultSize = DEFAULT_PAGE_SIZE,
+  direction: OrderDirection = 'ASC',
+): PageRequest {
   checkSize('first', args.first);
   checkSize('last', args.last);
   if (args.first != null && args.last != null) throw new InputError('Pass `first` or `last`, not both');
   const afterKey = args.after ? decodeCursor(kind, args.after, 'after') : null;
   const beforeKey = args.before ? decodeCursor(kind, args.before, 'before') : null;
   const backwards = args.last != null || (args.before != null && args.first == null);
-  return { afterKey, beforeKey, limit: args.first ?? args.last ?? defaultSize, backwards };
+  return {
+    afterKey,
+    beforeKey,
+    limit: args.first ?? args.last ?? defaultSize,
+    backwards,
+    descending: direction === 'DESC',
+  };
 }
 
-/** Builds the connection from rows fetched with limit + 1 in the request's direction. */
+/**
+ * Builds the connection from rows fetched with limit + 1 in the request's direction. `totalCount` may be a function:
+ * it then runs only if a client reads the field (a `count(*)` nobody asked for is not free).
+ */
 export function buildConnection<T>(
   kind: string,
   request: PageRequest,
   rows: T[],
   keyOf: (row: T) => number,
-  totalCount: number,
+  totalCount: number | (() => number),
 ): Connection<T> {
   const hasMore = rows.length > request.limit;
   const page = rows.slice(0, request.limit);
   if (request.backwards) page.reverse();
   const edges = page.map((node) => ({ cursor: encodeCursor(kind, keyOf(node)), node }));
+  let count = typeof totalCount === 'number' ? totalCount : null;
   return {
     edges,
     pageInfo: {
@@ -91,8 +110,21 @@ export function buildConnection<T>(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    totalCount,
+    get totalCount() {
+      count ??= (totalCount as () => number)();
+      return count;
+    },
   };
+}
+
+/** The key bounds and fetch order of a keyset page over `key`, for either list order and paging direction. */
+export function keysetBounds(key: SQLiteColumn, request: PageRequest): { where: SQL | undefined; order: SQL } {
+  const down = request.descending;
+  const where = and(
+    request.afterKey != null ? (down ? lt(key, request.afterKey) : gt(key, request.afterKey)) : undefined,
+    request.beforeKey != null ? (down ? gt(key, request.beforeKey) : lt(key, request.beforeKey)) : undefined,
+  );
+  return { where, order: request.backwards !== down ? desc(key) : asc(key) };
 }
 
 /** One keyset page of `table` ordered by the integer `key` column, with the filter's total count. */
@@ -101,19 +133,14 @@ export function keysetPage<Row>(
   spec: { kind: string; table: SQLiteTable; key: SQLiteColumn; keyOf: (row: Row) => number; where: SQL | undefined },
   request: PageRequest,
 ): Connection<Row> {
+  const bounds = keysetBounds(spec.key, request);
   const rows = db
     .select()
     .from(spec.table)
-    .where(
-      and(
-        spec.where,
-        request.afterKey != null ? gt(spec.key, request.afterKey) : undefined,
-        request.beforeKey != null ? lt(spec.key, request.beforeKey) : undefined,
-      ),
-    )
-    .orderBy(request.backwards ? desc(spec.key) : asc(spec.key))
+    .where(and(spec.where, bounds.where))
+    .orderBy(bounds.order)
     .limit(request.limit + 1)
     .all() as Row[];
-  const totalCount = db.select({ n: sql<number>`count(*)` }).from(spec.table).where(spec.where).get()!.n;
+  const totalCount = () => db.select({ n: sql<number>`count(*)` }).from(spec.table).where(spec.where).get()!.n;
   return buildConnection(spec.kind, request, rows, spec.keyOf, totalCount);
 }

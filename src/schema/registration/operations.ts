@@ -1,5 +1,6 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import type { PrefixRow } from '../../loaders.js';
+import { NotFoundError } from '../../errors.js';
+import { PREFIX_CURSOR_KIND, type PrefixRow } from '../../loaders.js';
 import { pageRequest } from '../../services/pagination.js';
 import { listPeeringServices, SERVICE_CURSOR_KIND } from '../../services/peering-service-reads.js';
 import {
@@ -8,11 +9,27 @@ import {
   type PeeringServiceRow,
   updatePeeringServiceTags,
 } from '../../services/peering-services.js';
+import { listPrefixes } from '../../services/prefix-reads.js';
 import { addPrefix, registerPartnerPrefix, removePrefix } from '../../services/prefixes.js';
 import { requireReader } from '../../services/viewer.js';
 import { builder } from '../builder.js';
-import { AsnScalar, decodeId, payloadType, toPayload, UserErrorRef } from '../common.js';
-import { PeeringServiceRef, PrefixRef } from './types.js';
+import { AsnScalar, decodeId, orderInput, payloadType, toPayload, UserErrorRef } from '../common.js';
+import { PeeringServiceRef, PrefixConnectionRef, PrefixRef, PrefixValidationStateEnum } from './types.js';
+
+const PeeringServiceOrder = orderInput(
+  'PeeringServiceOrder',
+  'PeeringServiceOrderField',
+  { CREATED_AT: 'When the peering service was created (its registration order).' },
+  'CREATED_AT',
+  'How Query.peeringServices is ordered.',
+);
+const PrefixOrder = orderInput(
+  'PrefixOrder',
+  'PrefixOrderField',
+  { CREATED_AT: 'When the prefix was registered (its registration order).' },
+  'CREATED_AT',
+  'How Query.prefixes is ordered.',
+);
 
 const ASN_LIST_DESCRIPTION = 'ASNs 1..4294967295 (RFC 6793).';
 
@@ -155,10 +172,16 @@ builder.queryField('peeringServices', (t) =>
       nullable: true,
       description:
         'Peering services the caller may see (OPERATOR: all; CUSTOMER: its own; PARTNER: those using it), oldest first.',
-      args: { filter: t.arg({ type: PeeringServiceFilter }) },
+      args: {
+        filter: t.arg({ type: PeeringServiceFilter }),
+        orderBy: t.arg({
+          type: PeeringServiceOrder,
+          description: 'Default: oldest first. `{ field: CREATED_AT, direction: DESC }` for the newest first.',
+        }),
+      },
       resolve: (_root, args, ctx) => {
         requireReader(ctx.viewer);
-        const request = pageRequest(SERVICE_CURSOR_KIND, args);
+        const request = pageRequest(SERVICE_CURSOR_KIND, args, undefined, args.orderBy?.direction);
         const filter = args.filter ?? {};
         return listPeeringServices(
           ctx.deps.db,
@@ -175,6 +198,66 @@ builder.queryField('peeringServices', (t) =>
       }),
     },
     { name: 'PeeringServiceEdge' },
+  ),
+);
+
+const PrefixFilter = builder.inputType('PrefixFilter', {
+  description: "Narrows Query.prefixes; every given condition must hold. Only the caller's own prefixes are listed.",
+  fields: (t) => ({
+    validationStates: t.field({
+      type: [PrefixValidationStateEnum],
+      description: 'Any of these states, e.g. [FAILED, WARNING] for the prefixes that need attention.',
+    }),
+    peeringServiceId: t.id({
+      description: 'Prefixes of this peering service (NOT_FOUND when the caller cannot see it).',
+    }),
+    partnerId: t.id({ description: 'Prefixes of peering services that use this partner.' }),
+    search: t.string({
+      description: 'Case-insensitive substring of the prefix name or CIDR text, at most 200 characters.',
+    }),
+  }),
+});
+
+builder.queryField('prefixes', (t) =>
+  t.connection(
+    {
+      type: PrefixRef,
+      nullable: true,
+      description:
+        'Registered prefixes across the peering services the caller may see (OPERATOR: all; CUSTOMER: its own; ' +
+        'PARTNER: those of services using it), oldest first unless `orderBy` says otherwise.',
+      args: {
+        filter: t.arg({ type: PrefixFilter }),
+        orderBy: t.arg({
+          type: PrefixOrder,
+          description: 'Default: oldest first. `{ field: CREATED_AT, direction: DESC }` for the newest first.',
+        }),
+      },
+      resolve: async (_root, args, ctx) => {
+        requireReader(ctx.viewer);
+        const request = pageRequest(PREFIX_CURSOR_KIND, args, undefined, args.orderBy?.direction);
+        const filter = args.filter ?? {};
+        let peeringServiceId: number | null = null;
+        if (filter.peeringServiceId != null) {
+          peeringServiceId = decodeId(filter.peeringServiceId, 'PeeringService');
+          if (peeringServiceId == null || !(await ctx.loaders.peeringService.load(peeringServiceId))) {
+            throw new NotFoundError('No such peering service');
+          }
+        }
+        return listPrefixes(
+          ctx.deps.db,
+          ctx.loaders.scope,
+          {
+            validationStates: filter.validationStates ?? null,
+            peeringServiceId,
+            partnerId: idOrMissing(filter.partnerId, 'Partner'),
+            search: filter.search ?? null,
+          },
+          request,
+        );
+      },
+    },
+    PrefixConnectionRef,
   ),
 );
 

@@ -24,6 +24,18 @@ export const TagRef = builder.objectRef<Tag>('Tag').implement({
 export const PeeringServiceRef = builder.objectRef<PeeringServiceRow>('PeeringService');
 export const PrefixRef = builder.objectRef<PrefixRow>('Prefix');
 
+/** Shared by PeeringService.prefixes and Query.prefixes. */
+export const PrefixConnectionRef = builder.connectionObject(
+  {
+    type: PrefixRef,
+    name: 'PrefixConnection',
+    fields: (c) => ({
+      totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }),
+    }),
+  },
+  { name: 'PrefixEdge' },
+);
+
 builder.node(PeeringServiceRef, {
   description:
     "A registered Peering Service connection: a customer site, its partner, the partner's primary and optional backup " +
@@ -71,13 +83,7 @@ builder.node(PeeringServiceRef, {
         resolve: (s, args, ctx) =>
           ctx.loaders.servicePrefixes.load({ parentId: s.id, request: pageRequest(PREFIX_CURSOR_KIND, args) }),
       },
-      {
-        name: 'PrefixConnection',
-        fields: (c) => ({
-          totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }),
-        }),
-      },
-      { name: 'PrefixEdge' },
+      PrefixConnectionRef,
     ),
   }),
 });
