@@ -7,6 +7,7 @@ import { createLiveQueue } from '../../realtime/live-queue.js';
 import { decodeCursor } from '../../services/pagination.js';
 import { canSeeService, requireReader } from '../../services/viewer.js';
 import { EVENT_CURSOR_KIND, latestSeq } from '../../telemetry/event-log.js';
+import { latencyBucketsSince } from '../../telemetry/latency-reads.js';
 import { prefixEventStream, type StreamItem } from '../../telemetry/stream.js';
 import { builder } from '../builder.js';
 import { decodeId } from '../common.js';
@@ -69,6 +70,25 @@ function liveTopic<T extends 'telemetry:prefix-validation' | 'telemetry:latency'
     for (const message of batch) queue.push(message);
   });
   return queue;
+}
+
+/** How far back `latencyUpdated(since:)` replays. */
+const LATENCY_RESUME_MS = 24 * 3_600_000;
+
+/** `first` items, then the source's; return() ends the source at once. */
+function prepend<T>(first: T[], source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+  let index = 0;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => (index < first.length ? Promise.resolve({ value: first[index++] as T, done: false }) : source.next()),
+    return: (value?: unknown) => {
+      index = first.length;
+      return source.return ? source.return(value) : Promise.resolve(doneResult<T>(value));
+    },
+    throw: (error?: unknown) => (source.throw ? source.throw(error) : Promise.reject(error)),
+  };
 }
 
 async function visibleServiceId(ctx: Context, id: string | null | undefined): Promise<number | null> {
@@ -157,6 +177,13 @@ builder.subscriptionFields((t) => ({
       prefixId: t.arg.id(),
       peeringServiceId: t.arg.id(),
       granularity: t.arg({ type: LatencyGranularityEnum }),
+      since: t.arg({
+        type: 'DateTime',
+        description:
+          'Resume: first push every matching bucket that starts at or after this instant (at most 24 hours back), ' +
+          'then live ones. Pass the start of the newest bucket your query returned; a bucket may come twice, ' +
+          'so replace buckets by their start.',
+      }),
     },
     subscribe: async (_root, args, ctx) => {
       requireReader(ctx.viewer);
@@ -166,17 +193,30 @@ builder.subscriptionFields((t) => ({
         prefixId = decodeId(args.prefixId, 'Prefix');
         if (prefixId == null || !(await ctx.loaders.prefix.load(prefixId))) throw new NotFoundError('No such prefix');
       }
-      return withGraphQLErrors(
-        liveTopic(
-          ctx,
-          'telemetry:latency',
-          (m) =>
-            canSeeService(ctx.viewer, m) &&
-            (serviceId == null || m.peeringServiceId === serviceId) &&
-            (prefixId == null || m.prefixId === prefixId) &&
-            (args.granularity == null || m.granularity === args.granularity),
-        ),
+      const since = args.since?.getTime() ?? null;
+      if (since != null && since < ctx.deps.clock.now() - LATENCY_RESUME_MS) {
+        throw new InputError('`since` may be at most 24 hours back; query `latency` for older buckets');
+      }
+      // Subscribe first, then read what changed since `since`: nothing falls between the two.
+      const live = liveTopic(
+        ctx,
+        'telemetry:latency',
+        (m) =>
+          canSeeService(ctx.viewer, m) &&
+          (serviceId == null || m.peeringServiceId === serviceId) &&
+          (prefixId == null || m.prefixId === prefixId) &&
+          (args.granularity == null || m.granularity === args.granularity),
       );
+      const replay =
+        since == null
+          ? []
+          : latencyBucketsSince(ctx.deps.db, ctx.loaders.scope, {
+              prefixId,
+              peeringServiceId: serviceId,
+              granularity: args.granularity ?? null,
+              since,
+            });
+      return withGraphQLErrors(replay.length ? prepend(replay, live) : live);
     },
     resolve: (message: LatencyUpdateMessage, _args, ctx) => {
       refreshLoaders(ctx);
