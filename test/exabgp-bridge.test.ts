@@ -340,6 +340,17 @@ describe('the bridge process (npm run --silent exabgp-bridge)', () => {
     expect(b.logs().filter((l) => l.msg === 'buffer has room again: resuming stdin').length).toBeGreaterThan(0);
   }, 40_000);
 
+  it('on SIGTERM (ExaBGP stopping it, through npm) it delivers what it holds, then exits 0', async () => {
+    const server = await rec();
+    const b = bridge({ PEERWATCH_URL: server.url, PEERWATCH_TOKEN: 't', BRIDGE_BATCH_DELAY_MS: '500' });
+    await until(() => b.logs().some((l) => l.msg === 'exabgp bridge started'), 'the bridge to start');
+    for (let i = 0; i < 3; i++) b.write(exaState(`192.0.2.${i + 1}`, 'down'));
+    process.kill(b.child.pid!, 'SIGTERM'); // npm's pid: npm forwards the signal to the bridge (exec'd by its script)
+    expect(await b.exited).toBe(0);
+    expect(server.lines().map((l) => l.peer)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+    expect(b.logs().find((l) => l.msg === 'exabgp bridge stopping')?.reason).toBe('SIGTERM');
+  });
+
   it('on stdin end with peerwatch unreachable it gives up after the shutdown timeout, loudly, exit code 1', async () => {
     const port = await freePort();
     const b = bridge({

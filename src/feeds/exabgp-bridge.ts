@@ -112,15 +112,21 @@ export class ExabgpBridge {
     return this.queue.length;
   }
 
-  /** Stops reading input and delivers what is buffered (for at most shutdownTimeoutMs); run() then resolves. */
-  stop(reason: string): void {
-    if (this.deadline !== null && this.inputEnded) return;
+  /**
+   * Stops reading input and delivers what is buffered (for at most shutdownTimeoutMs); run() then resolves. Input
+   * is still read for `drainMs` first: ExaBGP writes its last messages (the neighbors going down) just before it sends
+   * SIGTERM, and they may still sit in the pipe.
+   */
+  stop(reason: string, drainMs = 100): void {
+    if (this.deadline !== null) return;
     this.o.logger.info({ reason, buffered: this.queue.length }, 'exabgp bridge stopping');
-    this.o.input.removeAllListeners('data');
-    this.o.input.pause();
-    this.inputEnded = true;
-    this.deadline ??= Date.now() + this.o.shutdownTimeoutMs;
-    this.notify();
+    this.deadline = Date.now() + this.o.shutdownTimeoutMs;
+    setTimeout(() => {
+      this.o.input.removeAllListeners('data');
+      this.o.input.pause();
+      this.inputEnded = true;
+      this.notify();
+    }, drainMs).unref();
   }
 
   /** Runs until input ends (or stop()) and the buffer is delivered or given up. */
@@ -138,7 +144,7 @@ export class ExabgpBridge {
     });
     input.once('error', (error) => {
       logger.error({ err: error }, 'stdin failed');
-      this.stop('stdin error');
+      this.stop('stdin error', 0);
     });
     logger.info(
       { url: this.o.url, feed: this.o.host, maxBuffer: this.o.maxBuffer, batchSize: this.o.batchSize },
