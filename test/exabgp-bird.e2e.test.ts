@@ -40,6 +40,11 @@ const missing = [
   !BIRD && 'bird',
   !BIRDC && 'birdc (package bird2)',
 ].filter(Boolean);
+if (missing.length && process.env.PEERWATCH_REQUIRE_BGP_DAEMONS) {
+  throw new Error(
+    `PEERWATCH_REQUIRE_BGP_DAEMONS is set but ${missing.join(', ')} missing: apt-get install -y exabgp bird2`,
+  );
+}
 if (missing.length) {
   console.warn(
     `\n!!! SKIPPING the ExaBGP + BIRD end-to-end test: ${missing.join(', ')} not found on PATH or in /usr/sbin.\n` +
