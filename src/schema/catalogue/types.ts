@@ -1,3 +1,4 @@
+import { BGP_SESSION_STATES } from '../../db/schema.js';
 import type { CustomerLocationView, PeeringLocationRow } from '../../services/catalogue.js';
 import type { PartnerRow, SessionRow } from '../../services/partners.js';
 import { canSeePartnerSessions } from '../../services/viewer.js';
@@ -7,6 +8,13 @@ import { AsnScalar, loadNodes } from '../common.js';
 export const PartnerKindEnum = builder.enumType('PartnerKind', {
   description: 'ISP: an internet service provider. IXP: an internet exchange (peers through its route servers).',
   values: ['ISP', 'IXP'] as const,
+});
+
+export const BgpSessionStateEnum = builder.enumType('BgpSessionState', {
+  description:
+    'UNKNOWN: no feed has reported this session yet. ESTABLISHED: reported up (RIS_PEER_STATE connected, ExaBGP up). ' +
+    'DOWN: reported down; every route learned on it was withdrawn, and it starts from an empty table when it comes back.',
+  values: BGP_SESSION_STATES,
 });
 
 export const AvailabilityEnum = builder.enumType('Availability', { values: ['AVAILABLE', 'UNAVAILABLE'] as const });
@@ -78,6 +86,19 @@ builder.node(PeeringSessionRef, {
       description: "The partner's address on the session, as it appears as `peer` in route updates.",
     }),
     demo: t.exposeBoolean('demo', { description: 'True for the synthetic sessions seeded with the demo catalogue.' }),
+    state: t.field({
+      type: BgpSessionStateEnum,
+      description:
+        'BGP session state as last reported by a feed (RIS_PEER_STATE, ExaBGP state messages). DOWN withdraws every ' +
+        'route learned on it.',
+      resolve: (s) => s.state,
+    }),
+    stateChangedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the state last changed (the BGP time of the report). null while UNKNOWN.',
+      resolve: (s) => s.stateChangedAt,
+    }),
   }),
 });
 
