@@ -182,13 +182,27 @@ query Partners {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       let healthy = false;
+      // Stale feeds are reported as detail: the API still works, so the status stays 200.
+      let staleFeeds: { kind: string; name: string; lastSeenAt: string | null; silentSeconds: number }[] = [];
       try {
         healthy = db.$client.prepare('select 1 as ok').get() != null;
+        const now = clock.now();
+        staleFeeds = telemetry.feeds.stale().map((f) => ({
+          kind: f.kind,
+          name: f.name,
+          lastSeenAt: f.lastSeenAt == null ? null : new Date(f.lastSeenAt).toISOString(),
+          silentSeconds: Math.round((now - (f.lastSeenAt ?? f.createdAt)) / 1000),
+        }));
       } catch (error) {
         logger.error({ err: error }, 'health check failed');
       }
       res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: healthy ? 'ok' : 'unavailable' }));
+      res.end(
+        JSON.stringify({
+          status: healthy ? 'ok' : 'unavailable',
+          ...(staleFeeds.length ? { detail: { staleFeeds } } : {}),
+        }),
+      );
       return;
     }
     if (path === '/ingest/ris') {

@@ -51,6 +51,22 @@ const EnvSchema = z.object({
   MAX_CONCURRENT_REPLAYS: int(1, 1000).default(4),
   /** How often the telemetry engine runs time-based work (timeouts, bucket closing, retention). */
   TELEMETRY_TICK_SECONDS: int(1, 3600).default(15),
+  /** A feed with no sign of life for this long is reported stale (log warning, /health detail). */
+  FEED_STALE_SECONDS: int(1, 30 * 24 * 3600).default(300),
+  /**
+   * RIS Live WebSocket endpoint, e.g. wss://ris-live.ripe.net/v1/ws/?client=peerwatch. Unset: no RIS Live connection.
+   */
+  RIS_LIVE_URL: z
+    .url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** Reconnect backoff: first delay and cap (exponential with jitter). */
+  RIS_LIVE_BACKOFF_MS: int(1, 3_600_000).default(1000),
+  RIS_LIVE_BACKOFF_MAX_MS: int(1, 3_600_000).default(60_000),
+  /** Seconds between pings on the RIS Live socket; no answer within two periods ends the socket (and reconnects). */
+  RIS_LIVE_PING_SECONDS: z.coerce.number().gt(0).max(3600).default(30),
+  /** RIS Live messages are applied in batches: at most this many milliseconds after the first one waits. */
+  RIS_LIVE_BATCH_MS: int(1, 60_000).default(250),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
