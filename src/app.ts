@@ -12,6 +12,7 @@ import { type Context, createContext } from './context.js';
 import type { DB } from './db/client.js';
 import type { Env } from './env.js';
 import { AuthenticationError, DomainError } from './errors.js';
+import { RisLiveClient } from './feeds/ris-live.js';
 import { handleRisIngest } from './http/ingest-ris.js';
 import type { Logger } from './observability/logger.js';
 import { type AppPubSub, createAppPubSub } from './pubsub.js';
@@ -40,6 +41,8 @@ export interface App {
   telemetry: TelemetryEngine;
   /** The subscription streams open right now (graphql-ws and SSE), to end them from outside. */
   live: LiveOperations;
+  /** The built-in RIS Live connection (RIS_LIVE_URL), started by start(); null when RIS_LIVE_URL is unset. */
+  risLive: RisLiveClient | null;
   /** Listens and starts background telemetry work; resolves to the bound URLs. */
   start(port?: number, host?: string): Promise<{ http: string; ws: string; port: number }>;
   /** Stops accepting, disposes graphql-ws, closes sockets and the server; the caller closes the database. */
@@ -109,6 +112,9 @@ export function buildApp(options: AppOptions): App {
   const realtime = { live, replaySlots: new Semaphore(env.MAX_CONCURRENT_REPLAYS) };
   const telemetry = new TelemetryEngine({ db, pubsub, clock, logger, env });
   const deps: ServiceDeps = { db, pubsub, clock, logger, env, telemetry };
+  const risLive = env.RIS_LIVE_URL
+    ? new RisLiveClient({ url: env.RIS_LIVE_URL, db, pubsub, logger, clock, telemetry, settings: env })
+    : null;
 
   const viewerFor = (authorization: string | null | undefined): Viewer => viewerFromAuthorization(deps, authorization);
 
@@ -353,6 +359,7 @@ query Partners {
     deps,
     telemetry,
     live,
+    risLive,
     async start(port = env.PORT, host = env.HOST) {
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -363,11 +370,13 @@ query Partners {
       });
       telemetry.start();
       tokenGuard.start();
+      risLive?.start();
       const bound = (httpServer.address() as AddressInfo).port;
       const shownHost = host.includes(':') ? `[${host}]` : host;
       return { http: `http://${shownHost}:${bound}/graphql`, ws: `ws://${shownHost}:${bound}/graphql`, port: bound };
     },
     async stop() {
+      await risLive?.stop();
       telemetry.stop();
       tokenGuard.stop();
       stopRevocations();

@@ -63,7 +63,7 @@ const EnvSchema = z.object({
   /** Reconnect backoff: first delay and cap (exponential with jitter). */
   RIS_LIVE_BACKOFF_MS: int(1, 3_600_000).default(1000),
   RIS_LIVE_BACKOFF_MAX_MS: int(1, 3_600_000).default(60_000),
-  /** Seconds between pings on the RIS Live socket; no answer within two periods ends the socket (and reconnects). */
+  /** Seconds between pings on the RIS Live socket; silence for two periods (at least 10 s) ends it and reconnects. */
   RIS_LIVE_PING_SECONDS: z.coerce.number().gt(0).max(3600).default(30),
   /** RIS Live messages are applied in batches: at most this many milliseconds after the first one waits. */
   RIS_LIVE_BATCH_MS: int(1, 60_000).default(250),
