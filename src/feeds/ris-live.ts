@@ -66,6 +66,7 @@ export class RisLiveClient {
   private lastHeard = 0;
   private timers: { reconnect?: NodeJS.Timeout; ping?: NodeJS.Timeout; flush?: NodeJS.Timeout } = {};
   private stopListening: (() => void) | null = null;
+  private resyncQueued = false;
   private readonly prefixQuery;
 
   constructor(private readonly deps: RisLiveDeps) {
@@ -86,7 +87,15 @@ export class RisLiveClient {
     this.seenBeforeStart = this.feeds.get('RIS_LIVE', this.feedName)?.lastSeenAt ?? null;
     this.feeds.ensure('RIS_LIVE', this.feedName);
     this.feeds.setConnected('RIS_LIVE', this.feedName, false);
-    this.stopListening = this.deps.pubsub.subscribe('registration:prefixes-changed', () => this.resync());
+    // Pubsub listeners only enqueue: the resync (a query and a few sends) runs on the next turn, once per burst.
+    this.stopListening = this.deps.pubsub.subscribe('registration:prefixes-changed', () => {
+      if (this.resyncQueued) return;
+      this.resyncQueued = true;
+      setImmediate(() => {
+        this.resyncQueued = false;
+        if (!this.stopped) this.resync();
+      });
+    });
     this.connect();
   }
 
