@@ -1,4 +1,4 @@
-import { BGP_SESSION_STATES } from '../../db/schema.js';
+import type { BGP_SESSION_STATES } from '../../db/schema.js';
 import type { CustomerLocationView, PeeringLocationRow } from '../../services/catalogue.js';
 import type { PartnerRow, SessionRow } from '../../services/partners.js';
 import { canSeePartnerSessions } from '../../services/viewer.js';
@@ -11,10 +11,15 @@ export const PartnerKindEnum = builder.enumType('PartnerKind', {
 });
 
 export const BgpSessionStateEnum = builder.enumType('BgpSessionState', {
-  description:
-    'UNKNOWN: no feed has reported this session yet. ESTABLISHED: reported up (RIS_PEER_STATE connected, ExaBGP up). ' +
-    'DOWN: reported down; every route learned on it was withdrawn, and it starts from an empty table when it comes back.',
-  values: BGP_SESSION_STATES,
+  description: 'BGP session state as last reported by a feed.',
+  values: {
+    UNKNOWN: { value: 'UNKNOWN', description: 'No feed has reported this session yet.' },
+    ESTABLISHED: {
+      value: 'ESTABLISHED',
+      description: 'Reported up (RIS_PEER_STATE connected, ExaBGP up). It started from an empty table.',
+    },
+    DOWN: { value: 'DOWN', description: 'Reported down: every route learned on it was withdrawn.' },
+  } satisfies Record<(typeof BGP_SESSION_STATES)[number], { value: string; description: string }>,
 });
 
 export const AvailabilityEnum = builder.enumType('Availability', { values: ['AVAILABLE', 'UNAVAILABLE'] as const });

@@ -1,13 +1,21 @@
-import { FEED_KINDS } from '../../db/schema.js';
+import type { FEED_KINDS } from '../../db/schema.js';
 import type { FeedView } from '../../feeds/registry.js';
 import { builder } from '../builder.js';
 
 export const FeedKindEnum = builder.enumType('FeedKind', {
-  description:
-    'RIS_LIVE: the built-in RIPE RIS Live WebSocket connection (RIS_LIVE_URL). EXABGP: an ExaBGP bridge posting to ' +
-    '/ingest/ris with x-peerwatch-feed-kind: EXABGP. HTTP: a collector posting to /ingest/ris or ingestRouteUpdates, ' +
-    'one feed per collector `host`.',
-  values: FEED_KINDS,
+  description: 'How a feed reaches peerwatch.',
+  values: {
+    RIS_LIVE: { value: 'RIS_LIVE', description: 'The built-in RIPE RIS Live WebSocket connection (RIS_LIVE_URL).' },
+    EXABGP: {
+      value: 'EXABGP',
+      description:
+        'An ExaBGP bridge posting to /ingest/ris with x-peerwatch-feed-kind: EXABGP, named by its host name.',
+    },
+    HTTP: {
+      value: 'HTTP',
+      description: 'A collector posting to /ingest/ris or ingestRouteUpdates: one feed per collector `host`.',
+    },
+  } satisfies Record<(typeof FEED_KINDS)[number], { value: string; description: string }>,
 });
 
 const at = (ms: number | null) => (ms == null ? null : new Date(ms));
@@ -20,7 +28,7 @@ export const FeedRef = builder.objectRef<FeedView>('Feed').implement({
     name: t.exposeString('name', {
       description: 'RIS_LIVE: the endpoint host. EXABGP: the bridge host name. HTTP: the collector `host`.',
     }),
-    kind: t.field({ type: FeedKindEnum, resolve: (f) => f.kind }),
+    kind: t.field({ type: FeedKindEnum, description: 'How the feed reaches peerwatch.', resolve: (f) => f.kind }),
     connected: t.boolean({
       nullable: true,
       description:
@@ -60,7 +68,12 @@ export const FeedRef = builder.objectRef<FeedView>('Feed').implement({
       description: 'The last error: a ris_error message from RIS Live, or why the connection failed or closed.',
       resolve: (f) => f.lastError,
     }),
-    lastErrorAt: t.field({ type: 'DateTime', nullable: true, resolve: (f) => at(f.lastErrorAt) }),
+    lastErrorAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When lastError happened.',
+      resolve: (f) => at(f.lastErrorAt),
+    }),
     possibleGapSince: t.field({
       type: 'DateTime',
       nullable: true,
