@@ -126,7 +126,10 @@ describe('RIS Live client', () => {
     expect(ris.connections[0]!.subscriptions).toEqual([{ type: 'RIS_PEER_STATE' }, prefixSub(f.prefix)]);
   });
 
-  it('applies ris_message UPDATEs through the ingestion path: the prefix becomes VERIFIED; a covering route is delivered too', async () => {
+  it('applies ris_message UPDATEs through the ingestion checks in batches: the prefix becomes VERIFIED; a covering route is delivered too', async () => {
+    const applied = vi.spyOn(t.app.telemetry, 'applyRoutes');
+    // checked like a POST /ingest/ris line: a bad peer address is rejected, not applied or counted
+    expect(ris.publish({ ...update(all[0]!, [f.prefix]), peer: 'not-an-ip' })).toBe(1);
     for (const peer of all) expect(ris.publish(update(peer, [f.prefix]))).toBe(1);
     // not subscribed: the server filters it out
     expect(ris.publish(update(vantagePeers(1)[0]!, ['198.51.100.0/24']))).toBe(0);
@@ -138,6 +141,14 @@ describe('RIS Live client', () => {
     const now = new Date(t.clock.now()).toISOString();
     await eventually(async () => expect(await feed()).toMatchObject({ messagesReceived: 5 }));
     expect(await feed()).toMatchObject({ lastMessageAt: now, lastSeenAt: now });
+    // batched (RIS_LIVE_BATCH_MS): fewer transactions than messages, each counted for the RIS Live feed
+    const calls = applied.mock.calls;
+    expect(calls.flatMap(([updates]) => updates.map((u) => u.peer)).sort()).toEqual(
+      [...all, vantagePeers(1)[0]!].sort(),
+    );
+    expect(calls.length).toBeLessThan(5);
+    expect(calls.every(([, source]) => source?.kind === 'RIS_LIVE')).toBe(true);
+    applied.mockRestore();
   });
 
   it('RIS_PEER_STATE down (through its own subscription) withdraws the peer’s routes and sets the session DOWN', async () => {
