@@ -202,7 +202,11 @@ export class RisLiveClient {
       this.deps.settings.RIS_LIVE_BACKOFF_MS,
       this.deps.settings.RIS_LIVE_BACKOFF_MAX_MS,
     );
-    this.deps.logger.warn({ url: this.deps.url, code, reason, retryInMs: delay }, 'RIS Live connection closed');
+    // A socket that never opened was logged by its 'error' event; only a dropped connection is worth a warning.
+    this.deps.logger[wasOpen ? 'warn' : 'debug'](
+      { url: this.deps.url, code, reason, retryInMs: delay },
+      wasOpen ? 'RIS Live connection closed' : 'RIS Live connection attempt failed',
+    );
     this.guard(() => {
       this.feeds.setConnected('RIS_LIVE', this.feedName, false);
       // A socket that never opened has its reason recorded by the 'error' event already.
