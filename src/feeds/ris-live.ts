@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import WebSocket from 'ws';
 import type { Clock } from '../clock.js';
 import type { DB } from '../db/client.js';
@@ -67,14 +68,16 @@ export class RisLiveClient {
   private timers: { reconnect?: NodeJS.Timeout; ping?: NodeJS.Timeout; flush?: NodeJS.Timeout } = {};
   private stopListening: (() => void) | null = null;
   private resyncQueued = false;
-  private readonly prefixQuery;
+  private prefixStatement: Statement | null = null;
 
   constructor(private readonly deps: RisLiveDeps) {
     this.feedName = new URL(deps.url).host;
-    this.prefixQuery = () =>
-      (deps.db.$client.prepare('select prefix from prefixes order by prefix').all() as { prefix: string }[]).map(
-        (r) => r.prefix,
-      );
+  }
+
+  /** The registered prefixes, from the database (so prefixes registered by another process are included). */
+  private registeredPrefixes(): string[] {
+    this.prefixStatement ??= this.deps.db.$client.prepare('select prefix from prefixes order by prefix');
+    return (this.prefixStatement.all() as { prefix: string }[]).map((r) => r.prefix);
   }
 
   private get feeds() {
@@ -283,7 +286,7 @@ export class RisLiveClient {
     if (!socket || socket.readyState !== WebSocket.OPEN) return;
     let wanted: Set<string>;
     try {
-      wanted = new Set(this.prefixQuery());
+      wanted = new Set(this.registeredPrefixes());
     } catch (error) {
       this.deps.logger.error({ err: error }, 'RIS Live: could not read the registered prefixes');
       return;
