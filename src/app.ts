@@ -13,6 +13,7 @@ import { type Context, createContext } from './context.js';
 import type { DB } from './db/client.js';
 import type { Env } from './env.js';
 import { AuthenticationError, DomainError } from './errors.js';
+import { RisLiveClient } from './feeds/ris-live.js';
 import { corsOptions, useCompression } from './http/browser.js';
 import { handleRisIngest } from './http/ingest-ris.js';
 import { toListenError } from './http/listen.js';
@@ -45,6 +46,8 @@ export interface App {
   telemetry: TelemetryEngine;
   /** The subscription streams open right now (graphql-ws and SSE), to end them from outside. */
   live: LiveOperations;
+  /** The built-in RIS Live connection (RIS_LIVE_URL), started by start(); null when RIS_LIVE_URL is unset. */
+  risLive: RisLiveClient | null;
   /**
    * Listens and starts background telemetry work; resolves to the bound URLs. Rejects with a ListenError (one
    * clear line) when the port is taken or cannot be bound.
@@ -154,6 +157,9 @@ export function buildApp(options: AppOptions): App {
   const realtime = { live, replaySlots: new Semaphore(env.MAX_CONCURRENT_REPLAYS) };
   const telemetry = new TelemetryEngine({ db, pubsub, clock, logger, env });
   const deps: ServiceDeps = { db, pubsub, clock, logger, env, telemetry };
+  const risLive = env.RIS_LIVE_URL
+    ? new RisLiveClient({ url: env.RIS_LIVE_URL, db, pubsub, logger, clock, telemetry, settings: env })
+    : null;
 
   const viewerFor = (authorization: string | null | undefined): Viewer => viewerFromAuthorization(deps, authorization);
 
@@ -231,13 +237,27 @@ query Partners {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       let healthy = false;
+      // Stale feeds are reported as detail: the API still works, so the status stays 200.
+      let staleFeeds: { kind: string; name: string; lastSeenAt: string | null; silentSeconds: number }[] = [];
       try {
         healthy = db.$client.prepare('select 1 as ok').get() != null;
+        const now = clock.now();
+        staleFeeds = telemetry.feeds.stale().map((f) => ({
+          kind: f.kind,
+          name: f.name,
+          lastSeenAt: f.lastSeenAt == null ? null : new Date(f.lastSeenAt).toISOString(),
+          silentSeconds: Math.round((now - (f.lastSeenAt ?? f.createdAt)) / 1000),
+        }));
       } catch (error) {
         logger.error({ err: error }, 'health check failed');
       }
       res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: healthy ? 'ok' : 'unavailable' }));
+      res.end(
+        JSON.stringify({
+          status: healthy ? 'ok' : 'unavailable',
+          ...(staleFeeds.length ? { detail: { staleFeeds } } : {}),
+        }),
+      );
       return;
     }
     if (path === '/ingest/ris') {
@@ -432,6 +452,7 @@ query Partners {
     deps,
     telemetry,
     live,
+    risLive,
     async start(port = env.PORT, host = env.HOST) {
       await new Promise<void>((resolve, reject) => {
         const failed = (error: Error) => reject(toListenError(error, port, host));
@@ -443,6 +464,7 @@ query Partners {
       });
       telemetry.start();
       tokenGuard.start();
+      risLive?.start();
       const bound = (httpServer.address() as AddressInfo).port;
       const shownHost = host.includes(':') ? `[${host}]` : host;
       return { http: `http://${shownHost}:${bound}/graphql`, ws: `ws://${shownHost}:${bound}/graphql`, port: bound };
@@ -455,6 +477,7 @@ query Partners {
 
   async function drain(): Promise<{ forced: number }> {
     draining = true;
+    await risLive?.stop();
     telemetry.stop();
     tokenGuard.stop();
     stopRevocations();

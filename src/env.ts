@@ -77,6 +77,22 @@ const EnvSchema = z.object({
   TELEMETRY_TICK_SECONDS: int(1, 3600).default(15),
   /** At shutdown, how long in-flight HTTP requests may take to finish before their connections are cut. */
   SHUTDOWN_GRACE_SECONDS: int(0, 600).default(10),
+  /** A feed with no sign of life for this long is reported stale (log warning, /health detail). */
+  FEED_STALE_SECONDS: int(1, 30 * 24 * 3600).default(300),
+  /**
+   * RIS Live WebSocket endpoint, e.g. wss://ris-live.ripe.net/v1/ws/?client=peerwatch. Unset: no RIS Live connection.
+   */
+  RIS_LIVE_URL: z
+    .url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** Reconnect backoff: first delay and cap (exponential with jitter). */
+  RIS_LIVE_BACKOFF_MS: int(1, 3_600_000).default(1000),
+  RIS_LIVE_BACKOFF_MAX_MS: int(1, 3_600_000).default(60_000),
+  /** Seconds between pings on the RIS Live socket; silence for two periods (at least 10 s) ends it and reconnects. */
+  RIS_LIVE_PING_SECONDS: z.coerce.number().gt(0).max(3600).default(30),
+  /** RIS Live messages are applied in batches: at most this many milliseconds after the first one waits. */
+  RIS_LIVE_BATCH_MS: int(1, 60_000).default(250),
 });
 
 const CheckedEnvSchema = EnvSchema.superRefine((env, ctx) => {

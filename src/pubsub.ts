@@ -19,6 +19,8 @@ export type PubSubChannels = {
   'telemetry:latency': LatencyUpdateMessage[];
   /** API tokens revoked in one committed write: every socket and stream authenticated with them must end. */
   'identity:token-revoked': { tokenIds: number[] };
+  /** Registered prefixes (normalised CIDRs) added or removed in one committed write (the RIS Live client follows). */
+  'registration:prefixes-changed': { added: string[]; removed: string[] };
 };
 
 export type Topic = keyof PubSubChannels;

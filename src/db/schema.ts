@@ -55,6 +55,9 @@ export const partnerPeeringLocations = sqliteTable(
   ],
 );
 
+export const BGP_SESSION_STATES = ['UNKNOWN', 'ESTABLISHED', 'DOWN'] as const;
+export type BgpSessionState = (typeof BGP_SESSION_STATES)[number];
+
 export const peeringSessions = sqliteTable(
   'peering_sessions',
   {
@@ -70,6 +73,10 @@ export const peeringSessions = sqliteTable(
     peerAddress: text('peer_address').notNull(),
     /** True for the synthetic sessions seeded for the demo catalogue. */
     demo: integer('demo', { mode: 'boolean' }).notNull().default(false),
+    /** BGP state as last reported by a feed (RIS_PEER_STATE); UNKNOWN until one reports it. */
+    state: text('state', { enum: BGP_SESSION_STATES }).notNull().default('UNKNOWN'),
+    /** BGP time (ms) of the report that last changed `state`. */
+    stateChangedAt: integer('state_changed_at', { mode: 'timestamp_ms' }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -368,4 +375,39 @@ export const latencyBuckets = sqliteTable(
     sketch: blob('sketch', { mode: 'buffer' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.measuredPrefix, t.granularity, t.start] })],
+);
+
+// ---------------------------------------------------------------- feeds
+
+export const FEED_KINDS = ['RIS_LIVE', 'EXABGP', 'HTTP'] as const;
+export type FeedKind = (typeof FEED_KINDS)[number];
+
+/**
+ * Sources of BGP data, one row per (kind, name): the RIS Live connection, each ExaBGP bridge (named by its host
+ * name), each HTTP collector (named by the `host` of its updates). Written once per ingested batch, so every process
+ * sharing the database sees the same feeds. Times are ms since the epoch from the injected clock (arrival times).
+ */
+export const feeds = sqliteTable(
+  'feeds',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind', { enum: FEED_KINDS }).notNull(),
+    name: text('name').notNull(),
+    /** Well-formed BGP messages received (UPDATEs and peer state changes). */
+    messagesReceived: integer('messages_received').notNull().default(0),
+    /** Arrival of the last BGP message. */
+    lastMessageAt: integer('last_message_at'),
+    /** Last sign of life: a message, an ExaBGP heartbeat (an empty POST) or a RIS Live pong. */
+    lastSeenAt: integer('last_seen_at'),
+    /** RIS Live: the socket is open (written by the process that holds it). Null for feeds that push. */
+    connected: integer('connected', { mode: 'boolean' }),
+    reconnects: integer('reconnects').notNull().default(0),
+    lastError: text('last_error'),
+    lastErrorAt: integer('last_error_at'),
+    /** The last interval in which messages may have been missed (RIS Live keeps no replay). */
+    gapStartedAt: integer('gap_started_at'),
+    gapEndedAt: integer('gap_ended_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('feeds_kind_name_idx').on(t.kind, t.name)],
 );

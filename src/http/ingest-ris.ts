@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticationError } from '../errors.js';
+import { type FeedSource, HTTP_FEEDS } from '../feeds/registry.js';
 import { errorForLog, type Logger } from '../observability/logger.js';
 import type { Viewer } from '../services/viewer.js';
 import type { TelemetryEngine } from '../telemetry/engine.js';
-import { checkRouteUpdate, fromRisMessage, MAX_BATCH, type RouteUpdate } from '../telemetry/route-input.js';
+import { MAX_BATCH, parseRisValue, type RouteUpdate } from '../telemetry/route-input.js';
 
 const MAX_REPORTED_ERRORS = 100;
 const NEWLINE = 0x0a;
@@ -63,6 +64,27 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: 
   if (size > 0 || tooLong) yield finish();
 }
 
+const FEED_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * The feed a request counts for: `x-peerwatch-feed-kind: EXABGP` with `x-peerwatch-feed-name: <host name>` (the
+ * ExaBGP bridge), else HTTP (one feed per collector `host` of the updates).
+ */
+function feedOf(req: IncomingMessage): FeedSource | { error: string } {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return (Array.isArray(value) ? value[0] : value)?.trim();
+  };
+  const kind = header('x-peerwatch-feed-kind')?.toUpperCase();
+  if (!kind || kind === 'HTTP') return HTTP_FEEDS;
+  if (kind !== 'EXABGP') return { error: 'x-peerwatch-feed-kind must be EXABGP or HTTP' };
+  const name = header('x-peerwatch-feed-name');
+  if (!name || !FEED_NAME.test(name)) {
+    return { error: 'x-peerwatch-feed-name must be 1-64 characters [A-Za-z0-9_.:-] (the bridge host name)' };
+  }
+  return { kind: 'EXABGP', name };
+}
+
 function reply(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -70,8 +92,10 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 
 /**
  * POST /ingest/ris: RIS Live `ris_message`s (or their bare `data`) as newline-delimited JSON, e.g. a recorded
- * RIS Live session piped with curl. COLLECTOR or OPERATOR. Lines are applied in batches of up to 10,000 (one
- * transaction each); malformed lines are counted and reported (the first 100) and the rest are kept.
+ * RIS Live session piped with curl, or the ExaBGP bridge. COLLECTOR or OPERATOR. Lines are applied in batches of up
+ * to 10,000 (one transaction each); malformed lines are counted and reported (the first 100) and the rest are kept.
+ * UPDATEs and RIS_PEER_STATE changes are applied in arrival order. Each batch counts for its feed (see feedOf); an
+ * ExaBGP bridge's POST, even an empty one (its heartbeat), is a sign of life of its feed.
  *
  * Answers 200 `{ accepted, rejected, ignored, lines, batches, errors: [{ line, field?, message }] }`. A line over
  * `maxLineBytes` is not buffered: it is skipped to its newline and reported like any bad line ("line longer than
@@ -100,6 +124,8 @@ export async function handleRisIngest(
       error: 'Only COLLECTOR or OPERATOR tokens can ingest telemetry',
     });
   }
+  const source = feedOf(req);
+  if ('error' in source) return reply(res, 400, { error: source.error });
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > options.maxBytes) return reply(res, 413, { error: `Body exceeds ${options.maxBytes} bytes` });
 
@@ -128,7 +154,7 @@ export async function handleRisIngest(
   let batch: RouteUpdate[] = [];
   const flush = () => {
     if (!batch.length) return;
-    const applied = options.telemetry.applyRoutes(batch);
+    const applied = options.telemetry.applyRoutes(batch, source);
     totals.accepted += applied.accepted;
     totals.ignored += applied.ignored;
     totals.batches++;
@@ -163,25 +189,21 @@ export async function handleRisIngest(
         reject(lineNo, 'not valid JSON');
         continue;
       }
-      const input = fromRisMessage(value);
-      if (input === null) {
+      const parsed = parseRisValue(value);
+      if (parsed.kind === 'ignored') {
         totals.ignored++;
         continue;
       }
-      if ('error' in input) {
-        reject(lineNo, input.error);
+      if (parsed.kind === 'rejected') {
+        reject(lineNo, parsed.message, parsed.field);
         continue;
       }
-      const checked = checkRouteUpdate(input, value);
-      if (!checked.ok) {
-        reject(lineNo, checked.message, checked.field);
-        continue;
-      }
-      batch.push(checked.update);
+      batch.push(parsed.update);
       if (batch.length >= MAX_BATCH) flush();
     }
     if (tooLarge) return replyTooLarge();
     flush();
+    if (source.kind === 'EXABGP' && totals.batches === 0) options.telemetry.feeds.seen(source.kind, source.name);
   } catch (error) {
     if (tooLarge) return replyTooLarge();
     if (req.destroyed || (error as { code?: string }).code === 'ECONNRESET') {

@@ -12,6 +12,8 @@ import './telemetry/types.js';
 import './telemetry/queries.js';
 import './telemetry/mutations.js';
 import './telemetry/subscriptions.js';
+import './feeds/types.js';
+import './feeds/queries.js';
 
 /**
  * Served as defined: enum values keep their meaningful order in introspection (EventLevel from INFORMATION to

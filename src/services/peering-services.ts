@@ -117,189 +117,196 @@ export function createPeeringService(
   viewer: Viewer,
   input: CreatePeeringServiceInput,
 ): Result<PeeringServiceRow> {
-  const result = inTransaction(deps.db, (tx): Result<{ service: PeeringServiceRow; prefixIds: number[] }> => {
-    const errors: UserError[] = [];
-    let customerId: number | null = null;
-    if (viewer.role === 'CUSTOMER') {
-      customerId = viewer.customerId;
-      if (input.customerId != null && input.customerId !== viewer.customerId) {
-        return fail(
-          userError('FORBIDDEN', ['input', 'customerId'], 'A customer creates peering services for itself only'),
-        );
-      }
-    } else if (viewer.role === 'OPERATOR') {
-      if (input.customerId == null) {
-        errors.push(
-          userError('INVALID_INPUT', ['input', 'customerId'], 'An operator must name the customer (customerId)'),
-        );
-      } else if (!tx.select({ id: customers.id }).from(customers).where(eq(customers.id, input.customerId)).get()) {
-        errors.push(userError('NOT_FOUND', ['input', 'customerId'], 'No such customer'));
+  const result = inTransaction(
+    deps.db,
+    (tx): Result<{ service: PeeringServiceRow; prefixIds: number[]; added: string[] }> => {
+      const errors: UserError[] = [];
+      let customerId: number | null = null;
+      if (viewer.role === 'CUSTOMER') {
+        customerId = viewer.customerId;
+        if (input.customerId != null && input.customerId !== viewer.customerId) {
+          return fail(
+            userError('FORBIDDEN', ['input', 'customerId'], 'A customer creates peering services for itself only'),
+          );
+        }
+      } else if (viewer.role === 'OPERATOR') {
+        if (input.customerId == null) {
+          errors.push(
+            userError('INVALID_INPUT', ['input', 'customerId'], 'An operator must name the customer (customerId)'),
+          );
+        } else if (!tx.select({ id: customers.id }).from(customers).where(eq(customers.id, input.customerId)).get()) {
+          errors.push(userError('NOT_FOUND', ['input', 'customerId'], 'No such customer'));
+        } else {
+          customerId = input.customerId;
+        }
       } else {
-        customerId = input.customerId;
+        return fail(userError('FORBIDDEN', null, 'Only a CUSTOMER or an OPERATOR can create peering services'));
       }
-    } else {
-      return fail(userError('FORBIDDEN', null, 'Only a CUSTOMER or an OPERATOR can create peering services'));
-    }
 
-    if (!NAME_PATTERN.test(input.name)) {
-      errors.push(userError('INVALID_INPUT', ['input', 'name'], 'name must match [A-Za-z0-9_.-]{1,63}'));
-    } else if (
-      customerId != null &&
-      tx
-        .select({ id: peeringServices.id })
-        .from(peeringServices)
-        .where(
-          and(eq(peeringServices.customerId, customerId), sql`lower(${peeringServices.name}) = lower(${input.name})`),
-        )
-        .get()
-    ) {
-      errors.push(userError('NAME_TAKEN', ['input', 'name'], `A peering service named "${input.name}" exists`));
-    }
-
-    const partner =
-      input.partnerId == null ? undefined : tx.select().from(partners).where(eq(partners.id, input.partnerId)).get();
-    if (!partner) errors.push(userError('NOT_FOUND', ['input', 'partnerId'], 'No such partner'));
-
-    const location = findCustomerLocation({ db: tx }, input.country, input.state);
-    if (!location) {
-      errors.push(
-        userError(
-          'LOCATION_UNKNOWN',
-          ['input', 'state'],
-          `"${input.state}, ${input.country}" is not a known customer location`,
-        ),
-      );
-    }
-
-    const served = partner ? partnerLocations({ db: tx }, partner.id) : [];
-    if (partner && location && !isWithinAvailabilityRadius(location, served)) {
-      errors.push(
-        userError(
-          'PROVIDER_UNAVAILABLE',
-          ['input', 'partnerId'],
-          `${partner.name} has no peering location within 1000 miles of ${location.state}, ${location.country}`,
-        ),
-      );
-    }
-
-    const checkLocation = (id: number | null | undefined, field: string, invalid: boolean) => {
-      if (id == null && !invalid) return null;
-      const loc = id == null ? undefined : tx.select().from(peeringLocations).where(eq(peeringLocations.id, id)).get();
-      if (!loc) {
-        errors.push(userError('NOT_FOUND', ['input', field], 'No such peering location'));
-        return null;
+      if (!NAME_PATTERN.test(input.name)) {
+        errors.push(userError('INVALID_INPUT', ['input', 'name'], 'name must match [A-Za-z0-9_.-]{1,63}'));
+      } else if (
+        customerId != null &&
+        tx
+          .select({ id: peeringServices.id })
+          .from(peeringServices)
+          .where(
+            and(eq(peeringServices.customerId, customerId), sql`lower(${peeringServices.name}) = lower(${input.name})`),
+          )
+          .get()
+      ) {
+        errors.push(userError('NAME_TAKEN', ['input', 'name'], `A peering service named "${input.name}" exists`));
       }
-      if (partner && !served.some((s) => s.id === loc.id)) {
+
+      const partner =
+        input.partnerId == null ? undefined : tx.select().from(partners).where(eq(partners.id, input.partnerId)).get();
+      if (!partner) errors.push(userError('NOT_FOUND', ['input', 'partnerId'], 'No such partner'));
+
+      const location = findCustomerLocation({ db: tx }, input.country, input.state);
+      if (!location) {
         errors.push(
           userError(
-            'PEERING_LOCATION_NOT_SERVED',
-            ['input', field],
-            `${partner.name} does not peer with Microsoft at ${loc.name}`,
-          ),
-        );
-        return null;
-      }
-      return loc;
-    };
-    const primary = checkLocation(input.primaryPeeringLocationId, 'primaryPeeringLocationId', true);
-    const backup = checkLocation(
-      input.backupPeeringLocationId,
-      'backupPeeringLocationId',
-      input.backupIdInvalid ?? false,
-    );
-    if (primary && backup && primary.id === backup.id) {
-      errors.push(
-        userError(
-          'SAME_PRIMARY_AND_BACKUP',
-          ['input', 'backupPeeringLocationId'],
-          'The backup location must differ from the primary',
-        ),
-      );
-    } else if (partner) {
-      const routers = (locationId: number) =>
-        new Set(
-          tx
-            .select({ router: peeringSessions.routerName })
-            .from(peeringSessions)
-            .where(and(eq(peeringSessions.partnerId, partner.id), eq(peeringSessions.peeringLocationId, locationId)))
-            .all()
-            .map((s) => s.router.toLowerCase()),
-        ).size;
-      if (primary && routers(primary.id) < 2) {
-        errors.push(
-          userError(
-            'INSUFFICIENT_SESSIONS',
-            ['input', 'primaryPeeringLocationId'],
-            `Provider has fewer than two sessions in its primary location (${primary.name}); two distinct routers are required`,
+            'LOCATION_UNKNOWN',
+            ['input', 'state'],
+            `"${input.state}, ${input.country}" is not a known customer location`,
           ),
         );
       }
-      if (backup && routers(backup.id) < 1) {
+
+      const served = partner ? partnerLocations({ db: tx }, partner.id) : [];
+      if (partner && location && !isWithinAvailabilityRadius(location, served)) {
         errors.push(
           userError(
-            'INSUFFICIENT_SESSIONS',
+            'PROVIDER_UNAVAILABLE',
+            ['input', 'partnerId'],
+            `${partner.name} has no peering location within 1000 miles of ${location.state}, ${location.country}`,
+          ),
+        );
+      }
+
+      const checkLocation = (id: number | null | undefined, field: string, invalid: boolean) => {
+        if (id == null && !invalid) return null;
+        const loc =
+          id == null ? undefined : tx.select().from(peeringLocations).where(eq(peeringLocations.id, id)).get();
+        if (!loc) {
+          errors.push(userError('NOT_FOUND', ['input', field], 'No such peering location'));
+          return null;
+        }
+        if (partner && !served.some((s) => s.id === loc.id)) {
+          errors.push(
+            userError(
+              'PEERING_LOCATION_NOT_SERVED',
+              ['input', field],
+              `${partner.name} does not peer with Microsoft at ${loc.name}`,
+            ),
+          );
+          return null;
+        }
+        return loc;
+      };
+      const primary = checkLocation(input.primaryPeeringLocationId, 'primaryPeeringLocationId', true);
+      const backup = checkLocation(
+        input.backupPeeringLocationId,
+        'backupPeeringLocationId',
+        input.backupIdInvalid ?? false,
+      );
+      if (primary && backup && primary.id === backup.id) {
+        errors.push(
+          userError(
+            'SAME_PRIMARY_AND_BACKUP',
             ['input', 'backupPeeringLocationId'],
-            `Provider has no sessions in its backup location (${backup.name})`,
+            'The backup location must differ from the primary',
           ),
         );
+      } else if (partner) {
+        const routers = (locationId: number) =>
+          new Set(
+            tx
+              .select({ router: peeringSessions.routerName })
+              .from(peeringSessions)
+              .where(and(eq(peeringSessions.partnerId, partner.id), eq(peeringSessions.peeringLocationId, locationId)))
+              .all()
+              .map((s) => s.router.toLowerCase()),
+          ).size;
+        if (primary && routers(primary.id) < 2) {
+          errors.push(
+            userError(
+              'INSUFFICIENT_SESSIONS',
+              ['input', 'primaryPeeringLocationId'],
+              `Provider has fewer than two sessions in its primary location (${primary.name}); two distinct routers are required`,
+            ),
+          );
+        }
+        if (backup && routers(backup.id) < 1) {
+          errors.push(
+            userError(
+              'INSUFFICIENT_SESSIONS',
+              ['input', 'backupPeeringLocationId'],
+              `Provider has no sessions in its backup location (${backup.name})`,
+            ),
+          );
+        }
       }
-    }
 
-    const tags = input.tags ?? [];
-    errors.push(...checkTags(tags, ['input', 'tags']));
+      const tags = input.tags ?? [];
+      errors.push(...checkTags(tags, ['input', 'tags']));
 
-    const prefixInputs = input.prefixes ?? [];
-    const planned: NewPrefixRow[] = [];
-    if (prefixInputs.length > MAX_PREFIXES_PER_SERVICE) {
-      errors.push(
-        userError(
-          'LIMIT_EXCEEDED',
-          ['input', 'prefixes'],
-          `A peering service holds at most ${MAX_PREFIXES_PER_SERVICE} prefixes`,
-        ),
-      );
-    } else if (partner && customerId != null) {
-      prefixInputs.forEach((prefixInput, i) => {
-        const checked = validatePrefixInput(
-          tx,
-          { id: null, partnerId: partner.id, customerId },
-          prefixInput,
-          ['input', 'prefixes', String(i)],
-          planned,
+      const prefixInputs = input.prefixes ?? [];
+      const planned: NewPrefixRow[] = [];
+      if (prefixInputs.length > MAX_PREFIXES_PER_SERVICE) {
+        errors.push(
+          userError(
+            'LIMIT_EXCEEDED',
+            ['input', 'prefixes'],
+            `A peering service holds at most ${MAX_PREFIXES_PER_SERVICE} prefixes`,
+          ),
         );
-        errors.push(...checked.errors);
-        if (checked.row) planned.push(checked.row);
-      });
-    }
+      } else if (partner && customerId != null) {
+        prefixInputs.forEach((prefixInput, i) => {
+          const checked = validatePrefixInput(
+            tx,
+            { id: null, partnerId: partner.id, customerId },
+            prefixInput,
+            ['input', 'prefixes', String(i)],
+            planned,
+          );
+          errors.push(...checked.errors);
+          if (checked.row) planned.push(checked.row);
+        });
+      }
 
-    if (errors.length || !partner || !location || !primary || customerId == null) return fail(...errors);
-    const createdAt = new Date(deps.clock.now());
-    const service = tx
-      .insert(peeringServices)
-      .values({
-        customerId,
-        name: input.name,
-        partnerId: partner.id,
-        customerLocationId: location.id,
-        primaryPeeringLocationId: primary.id,
-        backupPeeringLocationId: backup?.id ?? null,
-        tags,
-        createdAt,
-      })
-      .returning()
-      .get();
-    const prefixIds = planned.length
-      ? tx
-          .insert(prefixes)
-          .values(planned.map((row) => ({ ...row, peeringServiceId: service.id, createdAt })))
-          .returning({ id: prefixes.id })
-          .all()
-          .map((r) => r.id)
-      : [];
-    return ok({ service, prefixIds });
-  });
+      if (errors.length || !partner || !location || !primary || customerId == null) return fail(...errors);
+      const createdAt = new Date(deps.clock.now());
+      const service = tx
+        .insert(peeringServices)
+        .values({
+          customerId,
+          name: input.name,
+          partnerId: partner.id,
+          customerLocationId: location.id,
+          primaryPeeringLocationId: primary.id,
+          backupPeeringLocationId: backup?.id ?? null,
+          tags,
+          createdAt,
+        })
+        .returning()
+        .get();
+      const prefixIds = planned.length
+        ? tx
+            .insert(prefixes)
+            .values(planned.map((row) => ({ ...row, peeringServiceId: service.id, createdAt })))
+            .returning({ id: prefixes.id })
+            .all()
+            .map((r) => r.id)
+        : [];
+      return ok({ service, prefixIds, added: planned.map((row) => row.prefix) });
+    },
+  );
   if (!result.ok) return result;
-  if (result.value.prefixIds.length) deps.telemetry.prefixesRegistered(result.value.prefixIds);
+  if (result.value.prefixIds.length) {
+    deps.pubsub.publish('registration:prefixes-changed', { added: result.value.added, removed: [] });
+    deps.telemetry.prefixesRegistered(result.value.prefixIds);
+  }
   deps.logger.info({ peeringServiceId: result.value.service.id }, 'peering service created');
   return ok(result.value.service);
 }
@@ -326,13 +333,24 @@ export function deletePeeringService(
   viewer: Viewer,
   input: { peeringServiceId: number | null },
 ): Result<{ id: number }> {
-  return inTransaction(deps.db, (tx): Result<{ id: number }> => {
+  const result = inTransaction(deps.db, (tx): Result<{ id: number; removed: string[] }> => {
     const { service, error } = loadWritableService(tx, viewer, input.peeringServiceId, ['input', 'peeringServiceId']);
     if (!service) return fail(error!);
+    const removed = tx
+      .select({ prefix: prefixes.prefix })
+      .from(prefixes)
+      .where(eq(prefixes.peeringServiceId, service.id))
+      .all()
+      .map((r) => r.prefix);
     tx.delete(peeringServices).where(eq(peeringServices.id, service.id)).run();
     deps.logger.info({ peeringServiceId: service.id }, 'peering service deleted');
-    return ok({ id: service.id });
+    return ok({ id: service.id, removed });
   });
+  if (!result.ok) return result;
+  if (result.value.removed.length) {
+    deps.pubsub.publish('registration:prefixes-changed', { added: [], removed: result.value.removed });
+  }
+  return ok({ id: result.value.id });
 }
 
 /** Azure's availability rule for one partner and one customer location. */

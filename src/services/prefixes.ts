@@ -208,6 +208,7 @@ export function addPrefix(
     );
   });
   if (!result.ok) return result;
+  deps.pubsub.publish('registration:prefixes-changed', { added: [result.value.prefix], removed: [] });
   // Validation runs at once against routes already known: answer with the prefix as it is now.
   deps.telemetry.prefixesRegistered([result.value.id]);
   return ok(deps.db.select().from(prefixes).where(eq(prefixes.id, result.value.id)).get()!);
@@ -219,8 +220,10 @@ export function removePrefix(
   viewer: Viewer,
   input: { prefixId: number | null },
 ): Result<{ id: number }> {
-  return inTransaction(deps.db, (tx): Result<{ id: number }> => {
-    const notFound = fail<{ id: number }>(userError('NOT_FOUND', ['input', 'prefixId'], 'No such prefix'));
+  const result = inTransaction(deps.db, (tx): Result<{ id: number; prefix: string }> => {
+    const notFound = fail<{ id: number; prefix: string }>(
+      userError('NOT_FOUND', ['input', 'prefixId'], 'No such prefix'),
+    );
     // Role first, so that a caller who may change nothing cannot probe which prefix ids exist.
     const refused = loadWritableService(tx, viewer, null, ['input', 'prefixId']).error;
     if (refused?.code === 'FORBIDDEN') return fail(refused);
@@ -230,8 +233,11 @@ export function removePrefix(
     const { service, error } = loadWritableService(tx, viewer, prefix.peeringServiceId, ['input', 'prefixId']);
     if (!service) return fail(error!);
     tx.delete(prefixes).where(eq(prefixes.id, prefix.id)).run();
-    return ok({ id: prefix.id });
+    return ok({ id: prefix.id, prefix: prefix.prefix });
   });
+  if (!result.ok) return result;
+  deps.pubsub.publish('registration:prefixes-changed', { added: [], removed: [result.value.prefix] });
+  return ok({ id: result.value.id });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { inTransaction } from '../db/client.js';
 import { type UserError, userError } from '../errors.js';
+import { FeedRegistry, type FeedSource, HTTP_FEEDS } from '../feeds/registry.js';
 import type { LatencyUpdateMessage } from '../pubsub.js';
 import type { ServiceDeps, TelemetryHooks } from '../services/deps.js';
 import { type AnalysisQueries, analysisQueries, analyzePrefix } from './analytics.js';
@@ -111,7 +112,11 @@ export class TelemetryEngine implements TelemetryHooks {
     retention: Record<'routeHistory' | 'latencyBuckets' | 'withdrawnRoutes', Statement<[number]>>;
   } | null = null;
 
+  /** Sources of BGP data and their freshness; each applied batch is counted for its feed(s). */
+  readonly feeds: FeedRegistry;
+
   constructor(readonly deps: EngineDeps) {
+    this.feeds = new FeedRegistry(deps);
     this.latencyPublisher = new Coalescer(1000, (messages) => deps.pubsub.publish('telemetry:latency', messages));
   }
 
@@ -174,17 +179,31 @@ export class TelemetryEngine implements TelemetryHooks {
       const checked = checkRouteUpdate(input);
       return checked.ok ? { ok: true, value: checked.update } : checked;
     });
-    return { ...this.applyRoutes(valid), rejected: userErrors.length, userErrors };
+    return { ...this.applyRoutes(valid, HTTP_FEEDS), rejected: userErrors.length, userErrors };
   }
 
-  /** Applies already-checked updates in one transaction (also used by the NDJSON endpoint). */
-  applyRoutes(updates: RouteUpdate[]): { accepted: number; ignored: number } {
+  /**
+   * Applies already-checked updates (and peer state changes) in one transaction, counted for their feed(s) in the
+   * same transaction. Used by the GraphQL mutation, the NDJSON endpoint and the RIS Live client.
+   */
+  applyRoutes(updates: RouteUpdate[], source: FeedSource = HTTP_FEEDS): { accepted: number; ignored: number } {
     if (!updates.length) return { accepted: 0, ignored: 0 };
     const now = this.deps.clock.now();
     const outbox = newOutbox(now);
-    const { ignored } = inTransaction(this.deps.db, (tx) =>
-      applyRouteBatch(tx, this.q.routes, this.q.watch, this.q.analysis, this.settings, updates, now, outbox),
-    );
+    const { ignored } = inTransaction(this.deps.db, (tx) => {
+      const result = applyRouteBatch(
+        tx,
+        this.q.routes,
+        this.q.watch,
+        this.q.analysis,
+        this.settings,
+        updates,
+        now,
+        outbox,
+      );
+      this.feeds.recordBatch(source, updates, now);
+      return result;
+    });
     this.publish(outbox);
     return { accepted: updates.length, ignored };
   }
@@ -259,6 +278,7 @@ export class TelemetryEngine implements TelemetryHooks {
       this.q.retention.withdrawnRoutes.run(now - 25 * 3_600_000);
     });
     this.publish(outbox);
+    this.feeds.reportStale();
   }
 
   start(): void {

@@ -21,6 +21,21 @@ export interface RouteUpdate {
   withdraw: Cidr[];
   /** The message as received, for the raw history. */
   raw: unknown;
+  /**
+   * Set for a peer state change (RIS_PEER_STATE, ExaBGP neighbor state), which carries no routes: DOWN withdraws
+   * every route learned from the peer; UP starts a new session, so the peer's table starts empty.
+   */
+  peerState?: PeerState;
+}
+
+export type PeerState = 'UP' | 'DOWN';
+
+/** RIS_PEER_STATE `state` values: `down` is down; `connected`, `up` and `established` are up; others are ignored. */
+export function peerStateOf(value: unknown): PeerState | null {
+  const text = typeof value === 'string' ? value.toLowerCase() : '';
+  if (text === 'down') return 'DOWN';
+  if (text === 'connected' || text === 'up' || text === 'established') return 'UP';
+  return null;
 }
 
 export interface RouteUpdateInput {
@@ -32,6 +47,8 @@ export interface RouteUpdateInput {
   community?: number[][] | null;
   announcements?: { nextHop: string; prefixes: string[] }[] | null;
   withdrawals?: string[] | null;
+  /** A peer state change (NDJSON and RIS Live only): see RouteUpdate.peerState. */
+  peerState?: PeerState;
 }
 
 export type Checked = { ok: true; update: RouteUpdate } | { ok: false; field: string[]; message: string };
@@ -119,13 +136,15 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
       announce,
       withdraw,
       raw,
+      ...(input.peerState ? { peerState: input.peerState } : {}),
     },
   };
 }
 
 /**
  * Maps one parsed NDJSON value (a RIS Live `{type: "ris_message", data}` envelope, or its bare `data`) to
- * RouteUpdateInput. Returns null for messages that are not UPDATEs (OPEN, KEEPALIVE, RIS_PEER_STATE...).
+ * RouteUpdateInput. Returns null for messages that are neither UPDATEs nor RIS_PEER_STATE changes with a known
+ * state (OPEN, KEEPALIVE, NOTIFICATION...).
  */
 export function fromRisMessage(value: unknown): RouteUpdateInput | null | { error: string } {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'each line must be a JSON object' };
@@ -133,6 +152,19 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
   if (envelope.type !== undefined && envelope.type !== 'ris_message' && envelope.data !== undefined) return null;
   const data = (envelope.type === 'ris_message' ? envelope.data : value) as Record<string, unknown> | undefined;
   if (!data || typeof data !== 'object') return { error: 'ris_message without data' };
+  const peerAsnValue = data.peer_asn ?? data.peerAsn;
+  const peerAsnOf = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : (v as number));
+  if (data.type === 'RIS_PEER_STATE') {
+    const peerState = peerStateOf(data.state);
+    if (!peerState) return null;
+    return {
+      timestamp: Number(data.timestamp),
+      host: String(data.host ?? ''),
+      peer: String(data.peer ?? ''),
+      peerAsn: peerAsnOf(peerAsnValue),
+      peerState,
+    };
+  }
   if (data.type !== undefined && data.type !== 'UPDATE') return null;
   const announcements = Array.isArray(data.announcements)
     ? data.announcements.map((a: { next_hop?: unknown; nextHop?: unknown; prefixes?: unknown }) => ({
@@ -140,7 +172,6 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
         prefixes: a?.prefixes as string[],
       }))
     : null;
-  const peerAsn = data.peer_asn ?? data.peerAsn;
   // Large communities (RFC 8092, three numbers) are not modelled: listed next to standard ones, they are skipped
   // rather than failing the line.
   const community = Array.isArray(data.community)
@@ -150,10 +181,28 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
     timestamp: Number(data.timestamp),
     host: String(data.host ?? ''),
     peer: String(data.peer ?? ''),
-    peerAsn: typeof peerAsn === 'string' && /^\d+$/.test(peerAsn) ? Number(peerAsn) : (peerAsn as number),
+    peerAsn: peerAsnOf(peerAsnValue),
     path: (data.path as (number | number[])[] | undefined) ?? null,
     community: (community as number[][] | undefined) ?? null,
     announcements,
     withdrawals: (data.withdrawals as string[] | undefined) ?? null,
   };
+}
+
+export type RisParse =
+  | { kind: 'update'; update: RouteUpdate }
+  | { kind: 'ignored' }
+  | { kind: 'rejected'; message: string; field?: string[] };
+
+/**
+ * One parsed JSON value from NDJSON or a RIS Live socket, checked: an update (or peer state change) to apply, a
+ * message to ignore, or a rejection with its reason. `POST /ingest/ris` and the RIS Live client share it.
+ */
+export function parseRisValue(value: unknown): RisParse {
+  const input = fromRisMessage(value);
+  if (input === null) return { kind: 'ignored' };
+  if ('error' in input) return { kind: 'rejected', message: input.error };
+  const checked = checkRouteUpdate(input, value);
+  if (!checked.ok) return { kind: 'rejected', message: checked.message, field: checked.field };
+  return { kind: 'update', update: checked.update };
 }

@@ -1,6 +1,7 @@
 import type { DB } from '../db/client.js';
+import type { BgpSessionState } from '../db/schema.js';
 import { originOf } from '../domain/bgp.js';
-import { type Cidr, normaliseAddress } from '../domain/cidr.js';
+import { type Cidr, normaliseAddress, tryParseCidr } from '../domain/cidr.js';
 import {
   type AnalysisQueries,
   type AnalysisSettings,
@@ -50,8 +51,13 @@ export function routeStatements(db: DB) {
   );
   const sessions = client.prepare(`
     select s.id, s.router_name as routerName, l.name as locationName, s.partner_id as partnerId,
-           s.peering_location_id as peeringLocationId, s.peer_address as peerAddress
+           s.peering_location_id as peeringLocationId, s.peer_address as peerAddress,
+           s.state, s.state_changed_at as stateChangedAt
     from peering_sessions s join peering_locations l on l.id = s.peering_location_id`);
+  const announcedBy = client.prepare(
+    'select prefix from route_states where peer = ? and announced = 1 and updated_at <= ? order by prefix',
+  );
+  const setSessionState = client.prepare('update peering_sessions set state = ?, state_changed_at = ? where id = ?');
   return {
     current: (peer: string, prefix: string) =>
       current.get(peer, prefix) as { announced: number; updatedAt: number } | undefined,
@@ -61,11 +67,19 @@ export function routeStatements(db: DB) {
       history.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, JSON.stringify(u.raw)),
     /** Keyed by the normalised address, as update peers are (a session stored before normalisation still matches). */
     sessionsByPeer: () =>
-      new Map((sessions.all() as SessionInfo[]).map((s) => [normaliseAddress(s.peerAddress) ?? s.peerAddress, s])),
+      new Map((sessions.all() as SessionWithState[]).map((s) => [normaliseAddress(s.peerAddress) ?? s.peerAddress, s])),
+    /** Routes the peer announced at or before `ts` and has not withdrawn. */
+    announcedBy: (peer: string, ts: number): Cidr[] =>
+      (announcedBy.all(peer, ts) as { prefix: string }[])
+        .map((r) => tryParseCidr(r.prefix))
+        .filter((c): c is Cidr => c != null),
+    setSessionState: (id: number, state: BgpSessionState, at: number) => setSessionState.run(state, at, id),
   };
 }
 
 export type RouteStatements = ReturnType<typeof routeStatements>;
+
+type SessionWithState = SessionInfo & { state: BgpSessionState; stateChangedAt: number | null };
 
 export function applyRouteBatch(
   db: DB,
@@ -98,6 +112,20 @@ export function applyRouteBatch(
   for (const update of updates) {
     const session = sessionsByPeer.get(update.peer) ?? null;
     let relevant = session != null;
+    // A peer state change: DOWN withdraws every route learned from the peer; UP begins a new session, whose table
+    // starts empty, so routes left over from before (a DOWN that was never received) are withdrawn too. Both go
+    // through the withdrawal path below, so they raise the same events as withdrawals.
+    let sessionDown: Cidr[] = [];
+    if (update.peerState) {
+      sessionDown = stmts.announcedBy(update.peer, update.timestamp);
+      const state: BgpSessionState = update.peerState === 'DOWN' ? 'DOWN' : 'ESTABLISHED';
+      const newer = session?.stateChangedAt == null || update.timestamp >= session.stateChangedAt;
+      if (session && newer && session.state !== state) {
+        stmts.setSessionState(session.id, state, update.timestamp);
+        session.state = state;
+        session.stateChangedAt = update.timestamp;
+      }
+    }
     const sessionEvent = (watched: WatchedPrefix, cidr: Cidr, announced: boolean) => {
       if (!session || cidr.text !== watched.prefix || session.partnerId !== watched.partnerId) return;
       const role =
@@ -119,7 +147,13 @@ export function applyRouteBatch(
         summary: `${role === 'BACKUP' ? 'Backup route ' : ''}${announced ? 'announcement' : 'withdrawal'} of ${watched.prefix} on ${where}`,
         description: announced
           ? `Prefix ${role === 'BACKUP' ? 'backup route ' : ''}announcement was received on session ${where} with AS path ${update.path.join(' ')}.`
-          : `Prefix ${role === 'BACKUP' ? 'backup route ' : ''}withdrawal was received on session ${where}. Traffic uses the remaining sessions${role === 'PRIMARY' ? ' or the backup location' : ''}.`,
+          : `Prefix ${role === 'BACKUP' ? 'backup route ' : ''}${
+              update.peerState === 'DOWN'
+                ? 'was withdrawn: the BGP session went down'
+                : update.peerState === 'UP'
+                  ? 'was withdrawn: the BGP session was re-established and the route was not announced again yet'
+                  : 'withdrawal was received'
+            } on session ${where}. Traffic uses the remaining sessions${role === 'PRIMARY' ? ' or the backup location' : ''}.`,
         observedOriginAsn: announced ? originOf(update.path) : null,
         asPath: announced ? update.path : null,
       });
@@ -155,7 +189,7 @@ export function applyRouteBatch(
         touch(watched);
       }
     }
-    for (const cidr of update.withdraw) {
+    for (const cidr of sessionDown.length ? [...update.withdraw, ...sessionDown] : update.withdraw) {
       const before = stmts.current(update.peer, cidr.text);
       if (!before || before.updatedAt > update.timestamp) continue;
       stmts.withdraw(update.timestamp, update.peer, cidr.text);

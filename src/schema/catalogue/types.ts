@@ -1,3 +1,4 @@
+import type { BGP_SESSION_STATES } from '../../db/schema.js';
 import type { CustomerLocationView, PeeringLocationRow } from '../../services/catalogue.js';
 import type { PartnerRow, SessionRow } from '../../services/partners.js';
 import { canSeePartnerSessions } from '../../services/viewer.js';
@@ -7,6 +8,18 @@ import { AsnScalar, loadNodes } from '../common.js';
 export const PartnerKindEnum = builder.enumType('PartnerKind', {
   description: 'ISP: an internet service provider. IXP: an internet exchange (peers through its route servers).',
   values: ['ISP', 'IXP'] as const,
+});
+
+export const BgpSessionStateEnum = builder.enumType('BgpSessionState', {
+  description: 'BGP session state as last reported by a feed.',
+  values: {
+    UNKNOWN: { value: 'UNKNOWN', description: 'No feed has reported this session yet.' },
+    ESTABLISHED: {
+      value: 'ESTABLISHED',
+      description: 'Reported up (RIS_PEER_STATE connected, ExaBGP up). It started from an empty table.',
+    },
+    DOWN: { value: 'DOWN', description: 'Reported down: every route learned on it was withdrawn.' },
+  } satisfies Record<(typeof BGP_SESSION_STATES)[number], { value: string; description: string }>,
 });
 
 export const AvailabilityEnum = builder.enumType('Availability', { values: ['AVAILABLE', 'UNAVAILABLE'] as const });
@@ -78,6 +91,19 @@ builder.node(PeeringSessionRef, {
       description: "The partner's address on the session, as it appears as `peer` in route updates.",
     }),
     demo: t.exposeBoolean('demo', { description: 'True for the synthetic sessions seeded with the demo catalogue.' }),
+    state: t.field({
+      type: BgpSessionStateEnum,
+      description:
+        'BGP session state as last reported by a feed (RIS_PEER_STATE, ExaBGP state messages). DOWN withdraws every ' +
+        'route learned on it.',
+      resolve: (s) => s.state,
+    }),
+    stateChangedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the state last changed (the BGP time of the report). null while UNKNOWN.',
+      resolve: (s) => s.stateChangedAt,
+    }),
   }),
 });
 
