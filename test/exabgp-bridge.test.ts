@@ -128,8 +128,8 @@ describe('ExaBGP JSON -> RIS Live conversion', () => {
       state: 'down',
     });
     expect(fromExabgp(exaState('127.0.0.3', 'connected'), 'h')).toBeNull();
-    // The server ignores state lines until the session-state branch lands: they must not be rejected.
-    expect(fromRisMessage(JSON.parse(JSON.stringify(up)))).toBeNull();
+    // The server reads the state line as the peer coming up (it then starts from an empty table for that peer).
+    expect(fromRisMessage(JSON.parse(JSON.stringify(up)))).toMatchObject({ peer: '127.0.0.3', peerState: 'UP' });
   });
 
   it('skips what carries nothing to forward', () => {
@@ -213,7 +213,8 @@ describe('the bridge process (npm run --silent exabgp-bridge)', () => {
         notJson: 1,
         queued: peers.all.length * 2 + 1,
         delivered: peers.all.length * 2 + 1,
-        accepted: peers.all.length + 1,
+        // the announcements, the withdrawal and the peers' state lines
+        accepted: peers.all.length * 2 + 1,
         rejected: 0,
         dropped: 0,
         undelivered: 0,
