@@ -4,7 +4,8 @@
  * updates and latency samples through the public ingestion API (GraphQL over HTTP, as a COLLECTOR).
  *
  * Everything it announces uses documentation prefixes (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24),
- * documentation ASNs (64496-64511) and the demo sessions' synthetic peer addresses.
+ * documentation ASNs from RFC 5398's 32-bit block (65536-65551; the seeded partners use 64496-64504, so nothing collides)
+ * and the demo sessions' synthetic peer addresses.
  */
 import { randomBytes } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
@@ -74,7 +75,7 @@ interface DemoPrefix {
 const demoPrefixes: DemoPrefix[] = [
   {
     prefix: '203.0.113.0/24',
-    origin: 64500,
+    origin: 65536,
     partner: 'Colt',
     partnerAsn: 8220,
     primary: 'Amsterdam',
@@ -82,13 +83,13 @@ const demoPrefixes: DemoPrefix[] = [
   },
   {
     prefix: '198.51.100.0/24',
-    origin: 64501,
+    origin: 65537,
     partner: 'Colt',
     partnerAsn: 8220,
     primary: 'Amsterdam',
     backup: 'Frankfurt',
   },
-  { prefix: '192.0.2.0/24', origin: 64502, partner: 'IIJ', partnerAsn: 2497, primary: 'Tokyo', backup: 'Osaka' },
+  { prefix: '192.0.2.0/24', origin: 65538, partner: 'IIJ', partnerAsn: 2497, primary: 'Tokyo', backup: 'Osaka' },
 ];
 const services = [
   {
@@ -154,11 +155,14 @@ const INGEST_LATENCY =
 const sessions = demoSessions();
 const vantage = Array.from({ length: 8 }, (_, i) => ({
   peer: `2001:db8:ffff::${i + 1}`,
-  asn: 64496 + i,
+  asn: 65540 + i,
   host: `rrc0${i % 4}`,
 }));
 const now = () => Date.now() / 1000;
-const HIJACKER = 64511;
+/** Documentation ASNs (RFC 5398, 65536-65551) that no seeded partner has: a transit network, an upstream of the hijacker, the hijacker. */
+const TRANSIT = 65548;
+const HIJACK_UPSTREAM = 65549;
+const HIJACKER = 65551;
 
 const sessionAnnounce = (p: DemoPrefix, s: { peerAddress: string }) => ({
   timestamp: now(),
@@ -184,7 +188,7 @@ const sessionsFor = (p: DemoPrefix) =>
 async function announceAll() {
   const updates = demoPrefixes.flatMap((p) => [
     ...sessionsFor(p).map((s) => sessionAnnounce(p, s)),
-    ...vantage.map((v) => vantageAnnounce(v, p.prefix, [3356, p.partnerAsn, p.origin])),
+    ...vantage.map((v) => vantageAnnounce(v, p.prefix, [TRANSIT, p.partnerAsn, p.origin])),
   ]);
   await post(INGEST_ROUTES, { i: { updates } });
 }
@@ -192,9 +196,12 @@ async function announceAll() {
 let tickCount = 0;
 async function collectorTick() {
   tickCount++;
-  const target = demoPrefixes[tickCount % demoPrefixes.length]!;
+  // each disruption takes the next prefix in turn, so every demo prefix is withdrawn and hijacked now and then
+  const withdrawTarget = demoPrefixes[Math.floor(tickCount / 9) % demoPrefixes.length]!;
+  const hijackTarget = demoPrefixes[Math.floor(tickCount / 36) % demoPrefixes.length]!;
   // an occasional withdrawal on one primary session, restored on the next tick
   if (tickCount % 9 === 0) {
+    const target = withdrawTarget;
     const s = sessionsFor(target).find((x) => x.location === target.primary)!;
     await post(INGEST_ROUTES, {
       i: {
@@ -213,13 +220,13 @@ async function collectorTick() {
   if (tickCount % 9 === 1) await announceAll();
   // a hijack attempt every few minutes: a more-specific from an unexpected origin, seen by 3 vantage points
   if (tickCount % 36 === 12) {
-    const more = target.prefix.replace('/24', '/25');
+    const more = hijackTarget.prefix.replace('/24', '/25');
     await post(INGEST_ROUTES, {
-      i: { updates: vantage.slice(0, 3).map((v) => vantageAnnounce(v, more, [174, HIJACKER])) },
+      i: { updates: vantage.slice(0, 3).map((v) => vantageAnnounce(v, more, [HIJACK_UPSTREAM, HIJACKER])) },
     });
   }
   if (tickCount % 36 === 18) {
-    const more = target.prefix.replace('/24', '/25');
+    const more = hijackTarget.prefix.replace('/24', '/25');
     await post(INGEST_ROUTES, {
       i: {
         updates: vantage
