@@ -22,6 +22,7 @@ import { errorForLog, type Logger, truncate } from './observability/logger.js';
 import { yogaLogger } from './observability/yoga-logger.js';
 import { type AppPubSub, createAppPubSub } from './pubsub.js';
 import { LiveOperations } from './realtime/live-operations.js';
+import { useMultiplexedSubscriptions } from './realtime/multiplex.js';
 import { useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
 import { Semaphore } from './realtime/semaphore.js';
 import { TokenGuard } from './realtime/token-guard.js';
@@ -216,6 +217,7 @@ query Partners {
       }),
       ...(env.INTROSPECTION ? [] : [useDisableIntrospection()]),
       useLiveOperations(live),
+      useMultiplexedSubscriptions(),
       useSubscriptionCost(
         env.MAX_COST,
         (cost) =>
