@@ -11,8 +11,12 @@ builder.queryField('prefixEvents', (t) =>
       type: PrefixEventRef,
       nullable: true,
       description:
-        'The event log across the prefixes the caller may see, in sequence order (oldest first; `last: n` gives the newest n).',
-      args: { filter: t.arg({ type: PrefixEventFilterInput }) },
+        'The event log across the prefixes the caller may see, in sequence order (oldest first; `last: n` gives the newest n). ' +
+        'Events are kept EVENT_RETENTION_DAYS (default 30). Without a token: null with UNAUTHENTICATED; a COLLECTOR: ' +
+        'null with FORBIDDEN.',
+      args: {
+        filter: t.arg({ type: PrefixEventFilterInput, description: 'Narrows the log; omit for every visible event.' }),
+      },
       resolve: async (_root, args, ctx) => {
         requireReader(ctx.viewer);
         const request = pageRequest(EVENT_CURSOR_KIND, args);
