@@ -87,10 +87,13 @@ export const builder = new SchemaBuilder<PothosTypes>({
       description: 'Where a page sits in its list, and the cursors to ask for the next or previous page.',
     },
     hasNextPageFieldOptions: {
-      description: 'More items follow this page (asked with `first`/`after`); always false when paging with `last`.',
+      description:
+        'More items follow this page (when paging forward with `first`/`after`); always false when paging backward ' +
+        '(`last`/`before`).',
     },
     hasPreviousPageFieldOptions: {
-      description: 'More items precede this page (asked with `last`/`before`); always false when paging with `first`.',
+      description:
+        'More items precede this page (when paging backward with `last`/`before`); always false when paging forward.',
     },
     startCursorFieldOptions: { description: 'Cursor of the first item of the page; null when the page is empty.' },
     endCursorFieldOptions: { description: 'Cursor of the last item of the page; null when the page is empty.' },
@@ -107,8 +110,8 @@ export const builder = new SchemaBuilder<PothosTypes>({
     },
     afterArgOptions: {
       description:
-        'Returns the items after this cursor (an `endCursor` or `cursor` from this same list). A malformed cursor ' +
-        'or one from another list is BAD_USER_INPUT.',
+        'Returns the items after this cursor (an `endCursor` or `cursor` from this same list). A malformed cursor, ' +
+        'or one from a list of another type, is BAD_USER_INPUT.',
     },
     lastArgOptions: {
       description:
@@ -117,8 +120,8 @@ export const builder = new SchemaBuilder<PothosTypes>({
     },
     beforeArgOptions: {
       description:
-        'Returns the items before this cursor (a `startCursor` or `cursor` from this same list). A malformed cursor ' +
-        'or one from another list is BAD_USER_INPUT.',
+        'Returns the items before this cursor (a `startCursor` or `cursor` from this same list). A malformed cursor, ' +
+        'or one from a list of another type, is BAD_USER_INPUT.',
     },
     // A malformed id, or one of a type that is not a node, resolves like an id that does not exist: to null
     // (node) or a null entry (nodes), never an error that tells ids apart.
@@ -134,6 +137,8 @@ export const builder = new SchemaBuilder<PothosTypes>({
 
 builder.queryType({ description: 'Reads. The partner catalogue is public; everything else needs a token.' });
 builder.mutationType({
-  description: 'Writes. Each takes one `input` and returns `userErrors`; on any error nothing is written.',
+  description:
+    'Writes. Each takes one `input` and returns `userErrors`; on any user error nothing is written (the ingest ' +
+    "mutations excepted: they keep a batch's good items).",
 });
 builder.subscriptionType({ description: 'Live telemetry over graphql-ws or SSE (same auth and limits as HTTP).' });

@@ -6,7 +6,9 @@ import { USER_ERROR_CODES, type UserError } from '../errors.js';
 import { builder } from './builder.js';
 
 export const DateTimeScalar = builder.scalarType('DateTime', {
-  description: 'An instant as an ISO-8601 UTC string, e.g. 2026-11-28T05:21:01.000Z.',
+  description:
+    'An instant as an ISO-8601 UTC string with milliseconds, e.g. 2026-11-28T05:21:01.000Z. As input, send ISO-8601 ' +
+    'with `Z` or an offset; a string that is not a date is a GraphQL error.',
   serialize: (value) => new Date(value).toISOString(),
   parseValue: (value) => {
     if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
@@ -51,7 +53,7 @@ export const AsnScalar = builder.scalarType('ASN', {
 const USER_ERROR_CODE_DESCRIPTIONS: Record<(typeof USER_ERROR_CODES)[number], string> = {
   INVALID_INPUT:
     'A malformed value: a name that breaks its pattern, a tag or text too long, an ASN out of range, a bad address, ' +
-    'a timestamp out of range, or a field that does not apply.',
+    'a timestamp out of range, or a field missing or not applicable for the case (e.g. customerId for a token role).',
   INVALID_PREFIX: 'Not a valid IPv4/IPv6 CIDR, host bits set, or a wrong prefix length.',
   PRIVATE_PREFIX:
     'The prefix overlaps private or special-use address space (RFC 1918, RFC 6598, loopback, link-local, multicast, ' +

@@ -8,14 +8,14 @@ import { CustomerLocationRef, PartnerRef, PeeringLocationRef } from '../catalogu
 import { AsnScalar, loadNodes } from '../common.js';
 import { CustomerRef } from '../identity/types.js';
 
-const NEVER_PRODUCED =
-  'peerwatch never produces it: kept from the Azure Peering Service API so clients can share one model';
+/** Said of the enum values kept from Azure's Peering Service model that peerwatch never produces. */
+const NEVER_PRODUCED = "Never produced by peerwatch: kept from Azure's Peering Service model so clients can share one";
 
 const PROVISIONING_STATE_DESCRIPTIONS: Record<(typeof PROVISIONING_STATES)[number], string> = {
   SUCCEEDED: 'The peering service is provisioned. Every peering service peerwatch serves is in this state.',
-  UPDATING: `Azure's state while an ARM update is in flight; ${NEVER_PRODUCED} (peerwatch writes synchronously).`,
-  DELETING: `Azure's state while an ARM delete is in flight; ${NEVER_PRODUCED} (deletePeeringService is immediate).`,
-  FAILED: `Azure's state when provisioning failed; ${NEVER_PRODUCED} (a refused create returns userErrors instead).`,
+  UPDATING: `Azure's "Updating", while an ARM update is in flight. ${NEVER_PRODUCED}; peerwatch writes synchronously.`,
+  DELETING: `Azure's "Deleting", while an ARM delete is in flight. ${NEVER_PRODUCED}; deletePeeringService is immediate.`,
+  FAILED: `Azure's "Failed" provisioning. ${NEVER_PRODUCED}; a refused create returns userErrors and writes nothing.`,
 };
 export const ProvisioningStateEnum = builder.enumType('ProvisioningState', {
   description:
@@ -30,8 +30,8 @@ export const ProvisioningStateEnum = builder.enumType('ProvisioningState', {
 });
 
 const VALIDATION_STATE_DESCRIPTIONS: Record<(typeof VALIDATION_STATES)[number], string> = {
-  NONE: `Azure's "None"; ${NEVER_PRODUCED}.`,
-  INVALID: `Azure's "Invalid"; ${NEVER_PRODUCED}. A malformed prefix is refused at registration (INVALID_PREFIX) instead.`,
+  NONE: `Azure's "None". ${NEVER_PRODUCED}.`,
+  INVALID: `Azure's "Invalid". ${NEVER_PRODUCED}; a malformed prefix is refused at registration (INVALID_PREFIX) instead.`,
   VERIFIED:
     "Announced correctly on every required session (the partner's sessions at the primary and backup locations): " +
     'community 8075:8007, AS path of at most 3 ASNs, no private ASN, no prepending, an expected origin.',
@@ -42,7 +42,7 @@ const VALIDATION_STATE_DESCRIPTIONS: Record<(typeof VALIDATION_STATES)[number], 
   PENDING:
     'Just registered: waiting for the partner to announce it on its required sessions, until the validation timeout.',
   WARNING: 'Was verified; now some (not all) required sessions lost it or break a rule. errorMessage says which.',
-  UNKNOWN: `Azure's "Unknown"; ${NEVER_PRODUCED}.`,
+  UNKNOWN: `Azure's "Unknown". ${NEVER_PRODUCED}.`,
 };
 export const PrefixValidationStateEnum = builder.enumType('PrefixValidationState', {
   description:
@@ -56,7 +56,7 @@ export const PrefixValidationStateEnum = builder.enumType('PrefixValidationState
 const LEARNED_TYPE_DESCRIPTIONS: Record<(typeof LEARNED_TYPES)[number], string> = {
   NONE: 'Not learned from the partner: the prefix is PENDING or FAILED.',
   VIA_SERVICE_PROVIDER: 'Learned from the Peering Service partner on its sessions with Microsoft: VERIFIED or WARNING.',
-  VIA_SESSION: `Azure's "ViaSession" (learned on a direct peering session); ${NEVER_PRODUCED}.`,
+  VIA_SESSION: `Azure's "ViaSession" (learned on a direct peering session). ${NEVER_PRODUCED}.`,
 };
 export const LearnedTypeEnum = builder.enumType('LearnedType', {
   description:
@@ -160,7 +160,8 @@ builder.node(PrefixRef, {
     }),
     prefix: t.exposeString('prefix', { description: 'Normalised CIDR, e.g. 203.0.113.0/24.' }),
     prefixKey: t.exposeString('prefixKey', {
-      description: 'The key (UUID v4) the partner issued with registerPartnerPrefix, given at registration.',
+      description:
+        'The key (UUID v4) the partner issued with registerPartnerPrefix, as given when the prefix was added.',
     }),
     validationState: t.field({
       type: PrefixValidationStateEnum,

@@ -43,7 +43,7 @@ const EVENT_TYPE_DESCRIPTIONS: Record<PrefixEventType, string> = {
     "The partner's backup-location sessions receive the registered prefix from an unexpected origin AS.",
   MORE_SPECIFIC_HIJACK:
     'A more-specific of the registered prefix is announced from an unexpected origin, seen by at least ' +
-    'HIJACK_MIN_PEERS peers: traffic to it is diverted. Needs expected origin ASNs.',
+    'HIJACK_MIN_PEERS peers: traffic to it is diverted.',
   NEW_MORE_SPECIFIC:
     'A more-specific of the registered prefix appeared from the expected origin; it may bypass Peering Service.',
   ROUTE_LEAK:
@@ -70,7 +70,8 @@ const eventTypeDescription = (type: PrefixEventType): string => {
 
 export const PrefixEventTypeEnum = builder.enumType('PrefixEventType', {
   description:
-    "Route, visibility, validation and latency events. The Azure name (azureEventType) is given where Azure defines one, e.g. ORIGIN_AS_CHANGE is Azure's PrefixOriginAsChangeEvent.",
+    "Route, visibility, validation and latency events. The Azure name (azureEventType) is given where Azure defines one, e.g. ORIGIN_AS_CHANGE is Azure's PrefixOriginAsChangeEvent. " +
+    'The origin checks (ORIGIN_AS_CHANGE, BACKUP_ROUTE_ORIGIN_AS_CHANGE, MORE_SPECIFIC_HIJACK, NEW_MORE_SPECIFIC) run once the prefix has expected origin ASNs (given, or learned at first verification).',
   values: Object.fromEntries(
     PREFIX_EVENT_TYPES.map((type) => [type, { value: type, description: eventTypeDescription(type) }]),
   ) as Record<PrefixEventType, { value: PrefixEventType; description: string }>,
