@@ -56,8 +56,73 @@ export const builder = new SchemaBuilder<PothosTypes>({
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    nodesOnConnection: true,
+    nodesOnConnection: {
+      description:
+        'The items of this page, in order: a shortcut for `edges { node }` when no cursor per item is needed.',
+    },
     brandLoadedObjects: true,
+    // Descriptions of the Relay plumbing (Node, node/nodes, PageInfo, edges, paging arguments) shown in GraphiQL.
+    nodeTypeOptions: {
+      description:
+        'An object with a global id. Every entity implements it (Partner, PeeringLocation, PeeringSession, Customer, ' +
+        'PeeringService, Prefix, PrefixEvent, ApiToken); `Query.node(id:)` fetches any of them by that id.',
+    },
+    idFieldOptions: {
+      description:
+        'Opaque global id, stable for the life of the object. Pass it as-is to `node(id:)` and to id arguments.',
+    },
+    nodeQueryOptions: {
+      description:
+        'Fetches any entity by its global id. null when the id is malformed, of another kind, unknown, or names ' +
+        'something the caller may not see (never an error, so ids cannot be probed).',
+      args: { id: { description: 'A global id, as returned in any `id` field.' } },
+    },
+    nodesQueryOptions: {
+      description:
+        'Fetches several entities by global id, in the order given; each id that `node(id:)` would answer with null ' +
+        "gives a null entry. The selection's cost counts once per id against the query cost limit.",
+      args: { ids: { description: 'Global ids, as returned in `id` fields.' } },
+    },
+    pageInfoTypeOptions: {
+      description: 'Where a page sits in its list, and the cursors to ask for the next or previous page.',
+    },
+    hasNextPageFieldOptions: {
+      description:
+        'More items follow this page (when paging forward with `first`/`after`); always false when paging backward ' +
+        '(`last`/`before`).',
+    },
+    hasPreviousPageFieldOptions: {
+      description:
+        'More items precede this page (when paging backward with `last`/`before`); always false when paging forward.',
+    },
+    startCursorFieldOptions: { description: 'Cursor of the first item of the page; null when the page is empty.' },
+    endCursorFieldOptions: { description: 'Cursor of the last item of the page; null when the page is empty.' },
+    pageInfoFieldOptions: { description: 'Paging state: whether more items exist and the cursors to fetch them.' },
+    edgesFieldOptions: { description: 'The items of this page, in order, each with its cursor.' },
+    nodeFieldOptions: { description: 'The item.' },
+    cursorFieldOptions: {
+      description: 'Opaque cursor of this item; pass it as `after` or `before` to page from here.',
+    },
+    firstArgOptions: {
+      description:
+        'Page size from the start (or from `after`): 1..100, default 20. Anything else, or `first` together with ' +
+        '`last`, is a GraphQL error with extensions.code BAD_USER_INPUT.',
+    },
+    afterArgOptions: {
+      description:
+        'Returns the items after this cursor (an `endCursor` or `cursor` from this same list). A malformed cursor, ' +
+        'or one from a list of another type, is BAD_USER_INPUT.',
+    },
+    lastArgOptions: {
+      description:
+        'Page size from the end (or before `before`): 1..100. Gives the newest items of a list ordered oldest first; ' +
+        'out of range, or together with `first`, is BAD_USER_INPUT.',
+    },
+    beforeArgOptions: {
+      description:
+        'Returns the items before this cursor (a `startCursor` or `cursor` from this same list). A malformed cursor, ' +
+        'or one from a list of another type, is BAD_USER_INPUT.',
+    },
     // A malformed id, or one of a type that is not a node, resolves like an id that does not exist: to null
     // (node) or a null entry (nodes), never an error that tells ids apart.
     decodeGlobalID: (globalID) => {
@@ -72,6 +137,8 @@ export const builder = new SchemaBuilder<PothosTypes>({
 
 builder.queryType({ description: 'Reads. The partner catalogue is public; everything else needs a token.' });
 builder.mutationType({
-  description: 'Writes. Each takes one `input` and returns `userErrors`; on any error nothing is written.',
+  description:
+    'Writes. Each takes one `input` and returns `userErrors`; on any user error nothing is written (the ingest ' +
+    "mutations excepted: they keep a batch's good items).",
 });
 builder.subscriptionType({ description: 'Live telemetry over graphql-ws or SSE (same auth and limits as HTTP).' });

@@ -6,7 +6,9 @@ import { USER_ERROR_CODES, type UserError } from '../errors.js';
 import { builder } from './builder.js';
 
 export const DateTimeScalar = builder.scalarType('DateTime', {
-  description: 'An instant as an ISO-8601 UTC string, e.g. 2026-11-28T05:21:01.000Z.',
+  description:
+    'An instant as an ISO-8601 UTC string with milliseconds, e.g. 2026-11-28T05:21:01.000Z. As input, send ISO-8601 ' +
+    'with `Z` or an offset; a string that is not a date is a GraphQL error.',
   serialize: (value) => new Date(value).toISOString(),
   parseValue: (value) => {
     if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
@@ -47,24 +49,63 @@ export const AsnScalar = builder.scalarType('ASN', {
   },
 });
 
+/** What each user error code means, as the docs pane shows it. */
+const USER_ERROR_CODE_DESCRIPTIONS: Record<(typeof USER_ERROR_CODES)[number], string> = {
+  INVALID_INPUT:
+    'A malformed value: a name that breaks its pattern, a tag or text too long, an ASN out of range, a bad address, ' +
+    'a timestamp out of range, or a field missing or not applicable for the case (e.g. customerId for a token role).',
+  INVALID_PREFIX: 'Not a valid IPv4/IPv6 CIDR, host bits set, or a wrong prefix length.',
+  PRIVATE_PREFIX:
+    'The prefix overlaps private or special-use address space (RFC 1918, RFC 6598, loopback, link-local, multicast, ' +
+    'reserved, unique local (ULA), IPv4-mapped...).',
+  PREFIX_OVERLAP:
+    'The prefix equals, contains or is inside a prefix already registered on any peering service (or in the same ' +
+    'request), or, for registerPartnerPrefix, one registered by another partner.',
+  PREFIX_KEY_MISMATCH:
+    "The prefix key is unknown, or was not issued by the peering service's partner for this prefix or one covering it.",
+  NOT_FOUND: 'A referenced id does not exist, is malformed, or names something the caller may not see.',
+  PEERING_LOCATION_NOT_SERVED: 'The partner does not peer with Microsoft at that peering location.',
+  INSUFFICIENT_SESSIONS:
+    'The partner has fewer than 2 sessions on distinct routers at the primary location, or none at the backup location.',
+  SAME_PRIMARY_AND_BACKUP: 'The backup peering location is the same as the primary one.',
+  LOCATION_UNKNOWN: 'The country/state pair is not in the customer location catalogue (see customerLocations).',
+  PROVIDER_UNAVAILABLE:
+    'The partner has no peering location within 1000 miles of the customer location (see providerAvailability).',
+  NAME_TAKEN:
+    'The name is already used (case-insensitive): by another peering service of the customer, another prefix of ' +
+    'the service, another customer or another partner.',
+  FORBIDDEN: "The caller's role may not do this, or not for this customer or partner.",
+  LIMIT_EXCEEDED:
+    'Too many items: a batch over 10,000, more than 200 prefixes per service, 50 tags, 16 origin or 64 upstream ' +
+    'ASNs, 20 markets or 200 peering locations.',
+};
+
 export const UserErrorCodeEnum = builder.enumType('UserErrorCode', {
-  description: 'Why a mutation refused its input. Nothing is written when any user error is returned.',
-  values: Object.fromEntries(USER_ERROR_CODES.map((code) => [code, { value: code }])) as Record<
-    (typeof USER_ERROR_CODES)[number],
-    { value: (typeof USER_ERROR_CODES)[number] }
-  >,
+  description:
+    'Why a mutation refused its input (UserError.code). Nothing is written when any user error is returned, except ' +
+    'by the ingest mutations, which keep the good items of a batch.',
+  values: Object.fromEntries(
+    USER_ERROR_CODES.map((code) => [code, { value: code, description: USER_ERROR_CODE_DESCRIPTIONS[code] }]),
+  ) as Record<(typeof USER_ERROR_CODES)[number], { value: (typeof USER_ERROR_CODES)[number]; description: string }>,
 });
 
 export const UserErrorRef = builder.objectRef<UserError>('UserError').implement({
-  description: 'An expected failure, returned as data.',
+  description:
+    "An expected failure of a mutation, returned as data in the payload's `userErrors` (HTTP 200, no GraphQL error).",
   fields: (t) => ({
-    code: t.field({ type: UserErrorCodeEnum, resolve: (e) => e.code }),
+    code: t.field({
+      type: UserErrorCodeEnum,
+      description: 'What kind of failure, for programs.',
+      resolve: (e) => e.code,
+    }),
     field: t.stringList({
       nullable: true,
-      description: 'Path to the offending input field, e.g. ["input", "prefixes", "0", "prefix"].',
+      description:
+        'Path to the offending input field, e.g. ["input", "prefixes", "0", "prefix"]; null when the error is about ' +
+        'the whole request (e.g. FORBIDDEN).',
       resolve: (e) => e.field,
     }),
-    message: t.exposeString('message'),
+    message: t.exposeString('message', { description: 'What went wrong, in English, for people.' }),
   }),
 });
 
@@ -95,14 +136,28 @@ export function toPayload<T>(result: Result<T>): Payload<T> {
   return result.ok ? { result: result.value, userErrors: [] } : { result: null, userErrors: result.errors };
 }
 
-/** Defines `<Name>Payload { <field>: <type> (nullable), userErrors: [UserError!]! }`. */
-// biome-ignore lint/suspicious/noExplicitAny: Pothos output refs are generic over their shape.
-export function payloadType<T>(name: string, field: string, type: any, description?: string) {
+export const USER_ERRORS_DESCRIPTION =
+  'Why the input was refused; empty on success. When it is not empty, nothing was written.';
+
+/** Defines `<Name>Payload { <field>: <type> (nullable), userErrors: [UserError!]! }`, with descriptions. */
+export function payloadType<T>(
+  name: string,
+  field: string,
+  // biome-ignore lint/suspicious/noExplicitAny: Pothos output refs are generic over their shape.
+  type: any,
+  description: string,
+  fieldDescription: string,
+) {
   return builder.objectRef<Payload<T>>(name).implement({
     description,
     fields: (t) => ({
-      [field]: t.field({ type, nullable: true, resolve: (p: Payload<T>) => p.result as never }),
-      userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+      [field]: t.field({
+        type,
+        nullable: true,
+        description: `${fieldDescription} null when there are userErrors.`,
+        resolve: (p: Payload<T>) => p.result as never,
+      }),
+      userErrors: t.field({ type: [UserErrorRef], description: USER_ERRORS_DESCRIPTION, resolve: (p) => p.userErrors }),
     }),
   });
 }

@@ -22,9 +22,12 @@ import {
 const PartnerFilter = builder.inputType('PartnerFilter', {
   description: 'All given conditions must hold. Text matches are case-insensitive.',
   fields: (t) => ({
-    kind: t.field({ type: PartnerKindEnum }),
-    market: t.string({ description: 'A published market, e.g. "Europe".' }),
-    peeringLocation: t.string({ description: 'A peering location (metro) name, e.g. "Amsterdam".' }),
+    kind: t.field({ type: PartnerKindEnum, description: 'Only partners of this kind.' }),
+    market: t.string({ description: 'A published market, e.g. "Europe" (exact name, case-insensitive).' }),
+    peeringLocation: t.string({
+      description:
+        'Only partners that peer at this peering location (metro) name, e.g. "Amsterdam" (exact, case-insensitive).',
+    }),
     search: t.string({
       description:
         'Substring of the partner name, at most 200 characters (longer is BAD_USER_INPUT); `%` and `_` match themselves.',
@@ -37,44 +40,52 @@ builder.queryFields((t) => ({
     {
       type: PartnerRef,
       description: 'The partner catalogue (public), ordered by creation. `first`/`last` are 1..100 (default 20).',
-      args: { filter: t.arg({ type: PartnerFilter }) },
+      args: { filter: t.arg({ type: PartnerFilter, description: 'Narrows the list; omit for every partner.' }) },
       resolve: (_root, args, ctx) =>
         listPartners(ctx.deps.db, args.filter ?? {}, pageRequest(PARTNER_CURSOR_KIND, args)),
     },
     {
       name: 'PartnerConnection',
+      description: 'A page of partners.',
       fields: (c) => ({
-        totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }),
+        totalCount: c.int({
+          description: 'How many partners match the filter in all (not just this page).',
+          resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount,
+        }),
       }),
     },
-    { name: 'PartnerEdge' },
+    { name: 'PartnerEdge', description: 'A partner in a page, with its cursor.' },
   ),
   peeringLocations: t.field({
     type: [PeeringLocationRef],
-    description: 'Microsoft edge metros where partners peer, by name (public).',
-    args: { country: t.arg.string({ description: 'Only metros in this country (case-insensitive).' }) },
+    description: 'Microsoft edge metros where partners peer, ordered by name (public).',
+    args: { country: t.arg.string({ description: 'Only metros in this country (exact name, case-insensitive).' }) },
     resolve: (_root, args, ctx) => listPeeringLocations(ctx.deps.db, args.country),
   }),
   countries: t.field({
     type: [CountryRef],
-    description: 'Countries with their customer locations (public).',
+    description: 'Countries with their customer locations, ordered by name (public).',
     resolve: (_root, _args, ctx) => listCountries(ctx.deps.db),
   }),
   customerLocations: t.field({
     type: [CustomerLocationRef],
-    description: 'State/province-level customer locations with their Azure region (public).',
-    args: { country: t.arg.string({ description: 'Only this country (case-insensitive).' }) },
+    description:
+      'State/province-level customer locations with their Azure region, ordered by country then state (public).',
+    args: { country: t.arg.string({ description: 'Only this country (exact name, case-insensitive).' }) },
     resolve: (_root, args, ctx) => listCustomerLocations(ctx.deps.db, args.country),
   }),
   providerAvailability: t.field({
     type: AvailabilityEnum,
     description:
       "Is the partner present within 1000 miles (great-circle) of the customer location's centre (Azure's rule)? " +
-      'An unknown partner is NOT_FOUND, an unknown location BAD_USER_INPUT.',
+      'Public. An unknown partner is a GraphQL error with extensions.code NOT_FOUND, an unknown location BAD_USER_INPUT.',
     args: {
-      partnerId: t.arg.id({ required: true }),
-      country: t.arg.string({ required: true }),
-      state: t.arg.string({ required: true }),
+      partnerId: t.arg.id({ required: true, description: 'The Partner global id.' }),
+      country: t.arg.string({ required: true, description: 'Country of the customer location (case-insensitive).' }),
+      state: t.arg.string({
+        required: true,
+        description: 'State or province of the customer location (case-insensitive), as in customerLocations.',
+      }),
     },
     resolve: (_root, args, ctx) => {
       const partnerId = decodeId(args.partnerId, 'Partner');

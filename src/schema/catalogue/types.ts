@@ -6,8 +6,11 @@ import { builder } from '../builder.js';
 import { AsnScalar, loadNodes } from '../common.js';
 
 export const PartnerKindEnum = builder.enumType('PartnerKind', {
-  description: 'ISP: an internet service provider. IXP: an internet exchange (peers through its route servers).',
-  values: ['ISP', 'IXP'] as const,
+  description: 'What kind of connectivity partner it is.',
+  values: {
+    ISP: { description: 'An internet service provider: peers with Microsoft (AS8075) over its own BGP sessions.' },
+    IXP: { description: 'An internet exchange: peers with Microsoft through its route servers.' },
+  } as const,
 });
 
 export const BgpSessionStateEnum = builder.enumType('BgpSessionState', {
@@ -22,7 +25,18 @@ export const BgpSessionStateEnum = builder.enumType('BgpSessionState', {
   } satisfies Record<(typeof BGP_SESSION_STATES)[number], { value: string; description: string }>,
 });
 
-export const AvailabilityEnum = builder.enumType('Availability', { values: ['AVAILABLE', 'UNAVAILABLE'] as const });
+export const AvailabilityEnum = builder.enumType('Availability', {
+  description: 'The answer of providerAvailability.',
+  values: {
+    AVAILABLE: {
+      description: 'The partner has a peering location within 1000 miles of the customer location: it can be used.',
+    },
+    UNAVAILABLE: {
+      description:
+        'No peering location of the partner is that close; createPeeringService answers PROVIDER_UNAVAILABLE.',
+    },
+  } as const,
+});
 
 export const PartnerRef = builder.objectRef<PartnerRow>('Partner');
 export const PeeringLocationRef = builder.objectRef<PeeringLocationRow>('PeeringLocation');
@@ -33,8 +47,8 @@ builder.node(PartnerRef, {
   id: { resolve: (p) => p.id },
   loadMany: async (ids, ctx) => loadNodes(ctx.loaders.partner, ids),
   fields: (t) => ({
-    name: t.exposeString('name'),
-    kind: t.field({ type: PartnerKindEnum, resolve: (p) => p.kind }),
+    name: t.exposeString('name', { description: 'Published name, unique (case-insensitive), e.g. AMS-IX.' }),
+    kind: t.field({ type: PartnerKindEnum, description: 'ISP or IXP.', resolve: (p) => p.kind }),
     asn: t.field({
       type: AsnScalar,
       description: "The partner's ASN (for an IXP: its route server ASN).",
@@ -50,7 +64,8 @@ builder.node(PartnerRef, {
       type: [PeeringSessionRef],
       nullable: true,
       description:
-        "The partner's BGP sessions with Microsoft. Visible to OPERATOR and to the partner itself (null otherwise).",
+        "The partner's BGP sessions with Microsoft. Visible to OPERATOR and to the partner itself; null for " +
+        'everyone else (no error).',
       resolve: (p, _args, ctx) =>
         canSeePartnerSessions(ctx.viewer, p.id) ? ctx.loaders.partnerSessions.load(p.id) : null,
     }),
@@ -63,30 +78,43 @@ builder.node(PeeringLocationRef, {
   loadMany: async (ids, ctx) => loadNodes(ctx.loaders.peeringLocation, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Metro name, e.g. Amsterdam, Ashburn, Tokyo.' }),
-    country: t.exposeString('country'),
-    latitude: t.exposeFloat('lat'),
-    longitude: t.exposeFloat('lon'),
+    country: t.exposeString('country', { description: 'Country name in English, e.g. Netherlands.' }),
+    latitude: t.exposeFloat('lat', {
+      description: "Latitude of the metro's centre in decimal degrees (WGS 84); used for the 1000-mile rule.",
+    }),
+    longitude: t.exposeFloat('lon', {
+      description: "Longitude of the metro's centre in decimal degrees (WGS 84), east positive.",
+    }),
     partners: t.field({
       type: [PartnerRef],
+      description: 'Partners that peer with Microsoft at this metro.',
       resolve: (l, _args, ctx) => ctx.loaders.locationPartners.load(l.id),
     }),
   }),
 });
 
 builder.node(PeeringSessionRef, {
-  description: "One of a partner's BGP sessions with Microsoft. Visible to OPERATOR and the partner itself.",
+  description:
+    "One of a partner's BGP sessions with Microsoft (AS8075) at a peering location. Visible to OPERATOR and the " +
+    'partner itself; `node(id:)` gives null to anyone else.',
   id: { resolve: (s) => s.id },
   loadMany: async (ids, ctx) => loadNodes(ctx.loaders.session, ids),
   fields: (t) => ({
     partner: t.field({
       type: PartnerRef,
+      description: 'The partner on the other end of the session.',
       resolve: async (s, _a, ctx) => (await ctx.loaders.partner.load(s.partnerId))!,
     }),
     peeringLocation: t.field({
       type: PeeringLocationRef,
+      description: 'The metro where the session is.',
       resolve: async (s, _a, ctx) => (await ctx.loaders.peeringLocation.load(s.peeringLocationId))!,
     }),
-    routerName: t.exposeString('routerName'),
+    routerName: t.exposeString('routerName', {
+      description:
+        'The Microsoft edge router of the session, [A-Za-z0-9_.-]{1,63}. Sessions on distinct routers (compared ' +
+        'case-insensitively) count toward the two a primary location needs.',
+    }),
     peerAddress: t.exposeString('peerAddress', {
       description: "The partner's address on the session, as it appears as `peer` in route updates.",
     }),
@@ -110,15 +138,22 @@ builder.node(PeeringSessionRef, {
 export const CustomerLocationRef = builder.objectRef<CustomerLocationView>('CustomerLocation').implement({
   description: 'Where a customer site is: country and state/province, with the Azure region that serves it.',
   fields: (t) => ({
-    country: t.exposeString('country'),
+    country: t.exposeString('country', { description: 'Country name in English, e.g. Australia.' }),
     state: t.exposeString('state', { description: 'State or province (state-level location of the customer site).' }),
-    azureRegion: t.exposeString('azureRegion'),
+    azureRegion: t.exposeString('azureRegion', {
+      description: 'Display name of the Azure region that serves it, e.g. Australia East.',
+    }),
   }),
 });
 
 export const CountryRef = builder.objectRef<{ name: string; locations: CustomerLocationView[] }>('Country').implement({
+  description: 'A country of the customer location catalogue (public).',
   fields: (t) => ({
-    name: t.exposeString('name'),
-    locations: t.field({ type: [CustomerLocationRef], resolve: (c) => c.locations }),
+    name: t.exposeString('name', { description: 'Country name in English, as createPeeringService expects it.' }),
+    locations: t.field({
+      type: [CustomerLocationRef],
+      description: 'Its customer locations (states/provinces), by state name.',
+      resolve: (c) => c.locations,
+    }),
   }),
 });

@@ -8,25 +8,44 @@ import {
   revokeApiToken,
 } from '../../services/identity.js';
 import { builder } from '../builder.js';
-import { decodeId, payloadType, toPayload, UserErrorRef } from '../common.js';
+import { decodeId, payloadType, toPayload, USER_ERRORS_DESCRIPTION, UserErrorRef } from '../common.js';
 import { ApiTokenRef, CustomerRef, RoleEnum, ViewerRef } from './types.js';
 
 const CreateCustomerInput = builder.inputType('CreateCustomerInput', {
   description: 'OPERATOR only.',
-  fields: (t) => ({ name: t.string({ required: true, description: '[A-Za-z0-9_.-]{1,63}, unique.' }) }),
+  fields: (t) => ({
+    name: t.string({
+      required: true,
+      description: '[A-Za-z0-9_.-]{1,63} (INVALID_INPUT otherwise), unique case-insensitively (NAME_TAKEN otherwise).',
+    }),
+  }),
 });
-const CreateCustomerPayload = payloadType<CustomerRow>('CreateCustomerPayload', 'customer', CustomerRef);
+const CreateCustomerPayload = payloadType<CustomerRow>(
+  'CreateCustomerPayload',
+  'customer',
+  CustomerRef,
+  'The result of createCustomer.',
+  'The new customer.',
+);
 
 const CreateApiTokenInput = builder.inputType('CreateApiTokenInput', {
   description: 'OPERATOR only. The token is shown once; only its hash is stored.',
   fields: (t) => ({
-    role: t.field({ type: RoleEnum, required: true }),
-    customerId: t.id({ description: 'Required for CUSTOMER tokens.' }),
-    partnerId: t.id({ description: 'Required for PARTNER tokens.' }),
-    description: t.string({ description: 'Free text, at most 200 characters.' }),
+    role: t.field({ type: RoleEnum, required: true, description: 'What the token may do.' }),
+    customerId: t.id({
+      description:
+        'The Customer a CUSTOMER token acts for: required for CUSTOMER tokens, refused (INVALID_INPUT) for others.',
+    }),
+    partnerId: t.id({
+      description:
+        'The Partner a PARTNER token acts for: required for PARTNER tokens, refused (INVALID_INPUT) for others.',
+    }),
+    description: t.string({ description: 'Free text, at most 200 characters (INVALID_INPUT otherwise).' }),
     expiresAt: t.field({
       type: 'DateTime',
-      description: 'Refused from this instant on; must be in the future. null: never expires.',
+      description:
+        'The token is refused from this instant on; must be in the future (INVALID_INPUT otherwise). Omit or null: ' +
+        'never expires.',
     }),
   }),
 });
@@ -47,18 +66,21 @@ const CreateApiTokenPayload = builder
         description: "The token's record (its id revokes it).",
         resolve: (p) => p.apiToken,
       }),
-      userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+      userErrors: t.field({ type: [UserErrorRef], description: USER_ERRORS_DESCRIPTION, resolve: (p) => p.userErrors }),
     }),
   });
 
 const RevokeApiTokenInput = builder.inputType('RevokeApiTokenInput', {
   description: 'OPERATOR only.',
-  fields: (t) => ({ apiTokenId: t.id({ required: true, description: 'The ApiToken to revoke.' }) }),
+  fields: (t) => ({
+    apiTokenId: t.id({ required: true, description: 'The ApiToken to revoke (NOT_FOUND when it does not exist).' }),
+  }),
 });
 const RevokeApiTokenPayload = payloadType<ApiTokenRecord>(
   'RevokeApiTokenPayload',
   'apiToken',
   ApiTokenRef,
+  'The result of revokeApiToken.',
   "The revoked token's record (revokedAt is the first revocation's time).",
 );
 
@@ -70,7 +92,7 @@ builder.queryField('viewer', (t) =>
   t.field({
     type: ViewerRef,
     nullable: true,
-    description: 'The caller; null when anonymous.',
+    description: 'The caller, as identified by its token; null when anonymous (no error).',
     resolve: (_root, _args, ctx) => (ctx.viewer.role === 'ANONYMOUS' ? null : ctx.viewer),
   }),
 );
@@ -81,7 +103,8 @@ builder.queryField('apiTokens', (t) =>
       type: ApiTokenRef,
       nullable: true,
       description:
-        'OPERATOR only: every API token, oldest first (records, never secrets). Others get null with an error.',
+        'OPERATOR only: every API token, oldest first (records, never secrets), revoked and expired ones included. ' +
+        'Anyone else gets null with an error (extensions.code UNAUTHENTICATED without a token, FORBIDDEN otherwise).',
       resolve: (_root, args, ctx) => listApiTokens(ctx.deps, ctx.viewer, args),
     },
     {
@@ -94,19 +117,23 @@ builder.queryField('apiTokens', (t) =>
         }),
       }),
     },
-    { name: 'ApiTokenEdge', description: 'An API token in a page.' },
+    { name: 'ApiTokenEdge', description: 'An API token in a page, with its cursor.' },
   ),
 );
 
 builder.mutationFields((t) => ({
   createCustomer: t.field({
     type: CreateCustomerPayload,
-    args: { input: t.arg({ type: CreateCustomerInput, required: true }) },
+    description: 'OPERATOR only (others: userError FORBIDDEN). Creates a customer; give it a CUSTOMER token next.',
+    args: { input: t.arg({ type: CreateCustomerInput, required: true, description: 'The new customer.' }) },
     resolve: (_root, { input }, ctx) => toPayload(createCustomer(ctx.deps, ctx.viewer, input)),
   }),
   createApiToken: t.field({
     type: CreateApiTokenPayload,
-    args: { input: t.arg({ type: CreateApiTokenInput, required: true }) },
+    description:
+      'OPERATOR only (others: userError FORBIDDEN). Issues a bearer token for one role; the secret is in the payload ' +
+      'once and cannot be read again.',
+    args: { input: t.arg({ type: CreateApiTokenInput, required: true, description: 'The new token.' }) },
     resolve: (_root, { input }, ctx) => {
       const result = createApiToken(ctx.deps, ctx.viewer, {
         ...input,

@@ -6,41 +6,64 @@ import { builder } from '../builder.js';
 import { PartnerRef } from '../catalogue/types.js';
 import { loadNodes } from '../common.js';
 
+const ROLE_DESCRIPTIONS: Record<(typeof ROLES)[number], string> = {
+  OPERATOR: 'Everything: reads all data, manages the catalogue, customers and tokens, and may ingest telemetry.',
+  PARTNER:
+    'A connectivity partner: its own partner record and sessions, its prefix registrations, and (read-only) the ' +
+    'peering services that use it.',
+  CUSTOMER: 'An enterprise: creates, changes and reads its own peering services only.',
+  COLLECTOR:
+    'A telemetry collector: ingests route updates and latency samples; reads only the public catalogue and viewer.',
+};
+
 export const RoleEnum = builder.enumType('Role', {
   description:
-    'OPERATOR: everything. PARTNER: its own partner record, prefix registrations, and the peering services that use it. ' +
-    'CUSTOMER: its own peering services only. COLLECTOR: ingest only.',
-  values: ROLES,
+    'What an API token may do. OPERATOR: everything. PARTNER: its own partner record, prefix registrations, and the ' +
+    'peering services that use it. CUSTOMER: its own peering services only. COLLECTOR: ingest only.',
+  values: Object.fromEntries(
+    ROLES.map((role) => [role, { value: role, description: ROLE_DESCRIPTIONS[role] }]),
+  ) as Record<(typeof ROLES)[number], { value: (typeof ROLES)[number]; description: string }>,
 });
 
 export const CustomerRef = builder.objectRef<CustomerRow>('Customer');
 
 builder.node(CustomerRef, {
-  description: 'An enterprise that registers Peering Service connections.',
+  description:
+    'An enterprise that registers Peering Service connections. Visible to OPERATOR and to the customer itself.',
   id: { resolve: (c) => c.id },
   loadMany: async (ids, ctx) => loadNodes(ctx.loaders.customer, ids),
   fields: (t) => ({
-    name: t.exposeString('name'),
-    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+    name: t.exposeString('name', { description: 'Unique name (case-insensitive), [A-Za-z0-9_.-]{1,63}.' }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: 'When the customer was created.',
+      resolve: (c) => c.createdAt,
+    }),
   }),
 });
 
 export const ViewerRef = builder.objectRef<Exclude<Viewer, { role: 'ANONYMOUS' }>>('Viewer').implement({
   description: 'The caller, as identified by its token.',
   fields: (t) => ({
-    role: t.string({ description: 'OPERATOR, PARTNER, CUSTOMER or COLLECTOR.', resolve: (v) => v.role }),
+    role: t.string({
+      description: "The token's role: OPERATOR, PARTNER, CUSTOMER or COLLECTOR (a String, with Role's values).",
+      resolve: (v) => v.role,
+    }),
     partner: t.field({
       type: PartnerRef,
       nullable: true,
+      description: 'The partner a PARTNER token acts for; null for other roles.',
       resolve: (v, _a, ctx) => (v.role === 'PARTNER' ? ctx.loaders.partner.load(v.partnerId) : null),
     }),
     customer: t.field({
       type: CustomerRef,
       nullable: true,
+      description: 'The customer a CUSTOMER token acts for; null for other roles.',
       resolve: (v, _a, ctx) => (v.role === 'CUSTOMER' ? ctx.loaders.customer.load(v.customerId) : null),
     }),
     customerName: t.string({
       nullable: true,
+      description: 'The name of the customer a CUSTOMER token acts for (same as customer.name); null for other roles.',
       resolve: async (v, _a, ctx) =>
         v.role === 'CUSTOMER' ? ((await ctx.loaders.customer.load(v.customerId))?.name ?? null) : null,
     }),

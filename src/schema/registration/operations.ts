@@ -13,7 +13,15 @@ import { listPrefixes } from '../../services/prefix-reads.js';
 import { addPrefix, registerPartnerPrefix, removePrefix } from '../../services/prefixes.js';
 import { requireReader } from '../../services/viewer.js';
 import { builder } from '../builder.js';
-import { AsnScalar, decodeId, orderInput, payloadType, toPayload, UserErrorRef } from '../common.js';
+import {
+  AsnScalar,
+  decodeId,
+  orderInput,
+  payloadType,
+  toPayload,
+  USER_ERRORS_DESCRIPTION,
+  UserErrorRef,
+} from '../common.js';
 import { PeeringServiceRef, PrefixConnectionRef, PrefixRef, PrefixValidationStateEnum } from './types.js';
 
 const PeeringServiceOrder = orderInput(
@@ -31,124 +39,249 @@ const PrefixOrder = orderInput(
   'How Query.prefixes is ordered.',
 );
 
-const ASN_LIST_DESCRIPTION = 'ASNs 1..4294967295 (RFC 6793).';
+const ASN_LIST_DESCRIPTION = 'ASNs 1..4294967295 (RFC 6793); duplicates are dropped.';
 
 const TagInput = builder.inputType('TagInput', {
+  description: 'A key/value label for a peering service.',
   fields: (t) => ({
-    key: t.string({ required: true, description: '1-128 characters, unique per service.' }),
-    value: t.string({ required: true, description: 'At most 256 characters.' }),
+    key: t.string({
+      required: true,
+      description: '1-128 characters, unique per service (case-insensitive); INVALID_INPUT otherwise.',
+    }),
+    value: t.string({ required: true, description: 'At most 256 characters (INVALID_INPUT otherwise); may be empty.' }),
   }),
 });
 
 const PrefixInput = builder.inputType('PrefixInput', {
+  description: 'A prefix to register with a new peering service (createPeeringService); the same rules as addPrefix.',
   fields: (t) => ({
-    name: t.string({ required: true, description: '[A-Za-z0-9_.-]{1,63}, unique per peering service.' }),
-    prefix: t.string({ required: true, description: 'IPv4 or IPv6 CIDR with no host bits set, public address space.' }),
+    name: t.string({
+      required: true,
+      description: '[A-Za-z0-9_.-]{1,63} (INVALID_INPUT), unique per peering service, case-insensitive (NAME_TAKEN).',
+    }),
+    prefix: t.string({
+      required: true,
+      description:
+        'IPv4 or IPv6 CIDR with no host bits set (INVALID_PREFIX), outside private and special-use space ' +
+        '(PRIVATE_PREFIX), overlapping no registered prefix (PREFIX_OVERLAP).',
+    }),
     prefixKey: t.string({
       required: true,
-      description: 'The key the partner issued (registerPartnerPrefix) for this prefix or one covering it.',
+      description:
+        "The key the service's partner issued (registerPartnerPrefix) for this prefix or one covering it " +
+        '(PREFIX_KEY_MISMATCH otherwise).',
     }),
     originAsns: t.field({
       type: [AsnScalar],
-      description: `Expected origin ASNs. When omitted, the origin seen when the prefix is first VERIFIED becomes the expected one. ${ASN_LIST_DESCRIPTION}`,
+      description: `Expected origin ASNs, at most 16. When omitted, the origin seen when the prefix is first VERIFIED becomes the expected one. ${ASN_LIST_DESCRIPTION}`,
     }),
     expectedUpstreamAsns: t.field({
       type: [AsnScalar],
-      description: `ASNs allowed next to the origin besides the partner's. When given, any other neighbour raises ROUTE_LEAK. ${ASN_LIST_DESCRIPTION}`,
+      description: `ASNs allowed next to the origin besides the partner's, at most 64. When given, any other neighbour raises ROUTE_LEAK. ${ASN_LIST_DESCRIPTION}`,
     }),
   }),
 });
 
 const CreatePeeringServiceInput = builder.inputType('CreatePeeringServiceInput', {
+  description:
+    'A new Peering Service connection. Every rule is checked and every error reported before anything is written.',
   fields: (t) => ({
-    name: t.string({ required: true, description: '[A-Za-z0-9_.-]{1,63}, unique per customer.' }),
-    partnerId: t.id({ required: true }),
-    country: t.string({ required: true }),
-    state: t.string({ required: true }),
-    primaryPeeringLocationId: t.id({ required: true }),
-    backupPeeringLocationId: t.id({ description: 'Omit or null for None.' }),
-    customerId: t.id({ description: 'OPERATOR only: the customer to create it for. A CUSTOMER creates for itself.' }),
-    tags: t.field({ type: [TagInput], description: 'At most 50.' }),
-    prefixes: t.field({ type: [PrefixInput], description: 'Validated as addPrefix; all or nothing.' }),
+    name: t.string({
+      required: true,
+      description: '[A-Za-z0-9_.-]{1,63} (INVALID_INPUT), unique per customer, case-insensitive (NAME_TAKEN).',
+    }),
+    partnerId: t.id({
+      required: true,
+      description:
+        'The Partner to connect through; it must have a peering location within 1000 miles of the customer location ' +
+        '(PROVIDER_UNAVAILABLE otherwise).',
+    }),
+    country: t.string({
+      required: true,
+      description:
+        'Country of the customer site (case-insensitive), as in customerLocations (LOCATION_UNKNOWN otherwise).',
+    }),
+    state: t.string({
+      required: true,
+      description: 'State or province of the customer site (case-insensitive), as in customerLocations.',
+    }),
+    primaryPeeringLocationId: t.id({
+      required: true,
+      description:
+        "A PeeringLocation of the partner's (PEERING_LOCATION_NOT_SERVED otherwise) where it has sessions on at least " +
+        '2 distinct routers (INSUFFICIENT_SESSIONS otherwise).',
+    }),
+    backupPeeringLocationId: t.id({
+      description:
+        "Omit or null for None (the internet is the failover). Otherwise another of the partner's locations with at " +
+        'least 1 session; the same as the primary is SAME_PRIMARY_AND_BACKUP.',
+    }),
+    customerId: t.id({
+      description:
+        'OPERATOR only, and required then: the Customer to create it for. A CUSTOMER creates for itself (another ' +
+        'customer is FORBIDDEN).',
+    }),
+    tags: t.field({ type: [TagInput], description: 'At most 50 (LIMIT_EXCEEDED).' }),
+    prefixes: t.field({
+      type: [PrefixInput],
+      description: 'At most 200 (LIMIT_EXCEEDED), validated as addPrefix; all or nothing.',
+    }),
   }),
 });
 const CreatePeeringServicePayload = payloadType<PeeringServiceRow>(
   'CreatePeeringServicePayload',
   'peeringService',
   PeeringServiceRef,
+  'The result of createPeeringService.',
+  'The new peering service, its prefixes PENDING.',
 );
 
 const AddPrefixInput = builder.inputType('AddPrefixInput', {
+  description: 'A prefix to register on an existing peering service; the same rules as PrefixInput.',
   fields: (t) => ({
-    peeringServiceId: t.id({ required: true }),
-    name: t.string({ required: true }),
-    prefix: t.string({ required: true }),
-    prefixKey: t.string({ required: true }),
+    peeringServiceId: t.id({
+      required: true,
+      description: 'The PeeringService to add it to; it holds at most 200 prefixes (LIMIT_EXCEEDED).',
+    }),
+    name: t.string({
+      required: true,
+      description: '[A-Za-z0-9_.-]{1,63} (INVALID_INPUT), unique per peering service, case-insensitive (NAME_TAKEN).',
+    }),
+    prefix: t.string({
+      required: true,
+      description:
+        'IPv4 or IPv6 CIDR with no host bits set (INVALID_PREFIX), outside private and special-use space ' +
+        '(PRIVATE_PREFIX), overlapping no registered prefix (PREFIX_OVERLAP).',
+    }),
+    prefixKey: t.string({
+      required: true,
+      description:
+        "The key the service's partner issued (registerPartnerPrefix) for this prefix or one covering it " +
+        '(PREFIX_KEY_MISMATCH otherwise).',
+    }),
     originAsns: t.field({
       type: [AsnScalar],
-      description: `Expected origin ASNs, as in PrefixInput. ${ASN_LIST_DESCRIPTION}`,
+      description: `Expected origin ASNs, at most 16, as in PrefixInput. ${ASN_LIST_DESCRIPTION}`,
     }),
     expectedUpstreamAsns: t.field({
       type: [AsnScalar],
-      description: `ASNs allowed next to the origin besides the partner's, as in PrefixInput. ${ASN_LIST_DESCRIPTION}`,
+      description: `ASNs allowed next to the origin besides the partner's, at most 64, as in PrefixInput. ${ASN_LIST_DESCRIPTION}`,
     }),
   }),
 });
-const AddPrefixPayload = payloadType<PrefixRow>('AddPrefixPayload', 'prefix', PrefixRef);
+const AddPrefixPayload = payloadType<PrefixRow>(
+  'AddPrefixPayload',
+  'prefix',
+  PrefixRef,
+  'The result of addPrefix.',
+  'The new prefix, PENDING until the partner announces it.',
+);
 
 const RemovePrefixInput = builder.inputType('RemovePrefixInput', {
-  fields: (t) => ({ prefixId: t.id({ required: true }) }),
+  description: 'Which prefix to remove.',
+  fields: (t) => ({ prefixId: t.id({ required: true, description: 'The Prefix to remove.' }) }),
 });
 const UpdatePeeringServiceTagsInput = builder.inputType('UpdatePeeringServiceTagsInput', {
   description: 'Replaces all tags.',
   fields: (t) => ({
-    peeringServiceId: t.id({ required: true }),
-    tags: t.field({ type: [TagInput], required: true }),
+    peeringServiceId: t.id({ required: true, description: 'The PeeringService whose tags to replace.' }),
+    tags: t.field({
+      type: [TagInput],
+      required: true,
+      description: 'The new tags, at most 50 (LIMIT_EXCEEDED); an empty list removes them all.',
+    }),
   }),
 });
 const UpdatePeeringServiceTagsPayload = payloadType<PeeringServiceRow>(
   'UpdatePeeringServiceTagsPayload',
   'peeringService',
   PeeringServiceRef,
+  'The result of updatePeeringServiceTags.',
+  'The peering service with its new tags.',
 );
 const DeletePeeringServiceInput = builder.inputType('DeletePeeringServiceInput', {
-  fields: (t) => ({ peeringServiceId: t.id({ required: true }) }),
+  description: 'Which peering service to delete.',
+  fields: (t) => ({ peeringServiceId: t.id({ required: true, description: 'The PeeringService to delete.' }) }),
 });
 
 type RemovedPayload = { id: string | null; userErrors: import('../../errors.js').UserError[] };
-const removedPayload = (name: string, field: string) =>
+const removedPayload = (name: string, field: string, description: string, fieldDescription: string) =>
   builder.objectRef<RemovedPayload>(name).implement({
+    description,
     fields: (t) => ({
-      [field]: t.id({ nullable: true, resolve: (p: RemovedPayload) => p.id }),
-      userErrors: t.field({ type: [UserErrorRef], resolve: (p: RemovedPayload) => p.userErrors }),
+      [field]: t.id({
+        nullable: true,
+        description: `${fieldDescription} null when there are userErrors.`,
+        resolve: (p: RemovedPayload) => p.id,
+      }),
+      userErrors: t.field({
+        type: [UserErrorRef],
+        description: USER_ERRORS_DESCRIPTION,
+        resolve: (p: RemovedPayload) => p.userErrors,
+      }),
     }),
   });
-const RemovePrefixPayload = removedPayload('RemovePrefixPayload', 'removedPrefixId');
-const DeletePeeringServicePayload = removedPayload('DeletePeeringServicePayload', 'deletedPeeringServiceId');
+const RemovePrefixPayload = removedPayload(
+  'RemovePrefixPayload',
+  'removedPrefixId',
+  'The result of removePrefix.',
+  'The global id of the removed prefix (it no longer resolves), to drop it from client caches.',
+);
+const DeletePeeringServicePayload = removedPayload(
+  'DeletePeeringServicePayload',
+  'deletedPeeringServiceId',
+  'The result of deletePeeringService.',
+  'The global id of the deleted peering service (it no longer resolves), to drop it from client caches.',
+);
 
 const RegisterPartnerPrefixInput = builder.inputType('RegisterPartnerPrefixInput', {
   description: "A partner registers a customer's prefix and receives the key it hands to the customer.",
-  fields: (t) => ({ partnerId: t.id({ required: true }), prefix: t.string({ required: true }) }),
+  fields: (t) => ({
+    partnerId: t.id({
+      required: true,
+      description: 'The Partner registering it; a PARTNER token may name only itself (FORBIDDEN otherwise).',
+    }),
+    prefix: t.string({
+      required: true,
+      description:
+        "The customer's prefix: IPv4 or IPv6 CIDR with no host bits set (INVALID_PREFIX), outside private and " +
+        'special-use space (PRIVATE_PREFIX), not overlapping a registration of another partner (PREFIX_OVERLAP).',
+    }),
+  }),
 });
 type Registration = { prefix: string; prefixKey: string; createdAt: Date };
 const PartnerPrefixRegistrationRef = builder.objectRef<Registration>('PartnerPrefixRegistration').implement({
+  description:
+    "A partner's registration of a customer prefix: the key a customer needs to add that prefix, or any more-specific " +
+    'of it, to a peering service with this partner.',
   fields: (t) => ({
-    prefix: t.exposeString('prefix'),
+    prefix: t.exposeString('prefix', { description: 'The registered prefix, normalised CIDR.' }),
     prefixKey: t.exposeString('prefixKey', { description: 'A UUID v4 to give to the customer.' }),
-    createdAt: t.field({ type: 'DateTime', resolve: (r) => r.createdAt }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: 'When the prefix was first registered (kept when it is registered again).',
+      resolve: (r) => r.createdAt,
+    }),
   }),
 });
 const RegisterPartnerPrefixPayload = payloadType<Registration>(
   'RegisterPartnerPrefixPayload',
   'registration',
   PartnerPrefixRegistrationRef,
+  'The result of registerPartnerPrefix.',
+  'The registration with its key (the existing one when the partner registered this prefix before).',
 );
 
 const PeeringServiceFilter = builder.inputType('PeeringServiceFilter', {
+  description: 'All given conditions must hold.',
   fields: (t) => ({
-    partnerId: t.id(),
-    country: t.string(),
-    state: t.string(),
+    partnerId: t.id({ description: 'Only services through this Partner (an unknown or malformed id matches none).' }),
+    country: t.string({
+      description: 'Only services whose customer location is in this country (exact, case-insensitive).',
+    }),
+    state: t.string({
+      description: 'Only services whose customer location is this state/province (exact, case-insensitive).',
+    }),
     search: t.string({
       description:
         'Substring of the service name (case-insensitive), at most 200 characters (longer is BAD_USER_INPUT); `%` and `_` match themselves.',
@@ -171,9 +304,10 @@ builder.queryField('peeringServices', (t) =>
       type: PeeringServiceRef,
       nullable: true,
       description:
-        'Peering services the caller may see (OPERATOR: all; CUSTOMER: its own; PARTNER: those using it), oldest first.',
+        'Peering services the caller may see (OPERATOR: all; CUSTOMER: its own; PARTNER: those using it), oldest first ' +
+        'unless `orderBy` says otherwise. Without a token: null with UNAUTHENTICATED; a COLLECTOR: null with FORBIDDEN.',
       args: {
-        filter: t.arg({ type: PeeringServiceFilter }),
+        filter: t.arg({ type: PeeringServiceFilter, description: 'Narrows the list; omit for all visible services.' }),
         orderBy: t.arg({
           type: PeeringServiceOrder,
           description: 'Default: oldest first. `{ field: CREATED_AT, direction: DESC }` for the newest first.',
@@ -193,11 +327,15 @@ builder.queryField('peeringServices', (t) =>
     },
     {
       name: 'PeeringServiceConnection',
+      description: 'A page of peering services.',
       fields: (c) => ({
-        totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }),
+        totalCount: c.int({
+          description: 'How many visible services match the filter in all (not just this page).',
+          resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount,
+        }),
       }),
     },
-    { name: 'PeeringServiceEdge' },
+    { name: 'PeeringServiceEdge', description: 'A peering service in a page, with its cursor.' },
   ),
 );
 
@@ -227,7 +365,7 @@ builder.queryField('prefixes', (t) =>
         'Registered prefixes across the peering services the caller may see (OPERATOR: all; CUSTOMER: its own; ' +
         'PARTNER: those of services using it), oldest first unless `orderBy` says otherwise.',
       args: {
-        filter: t.arg({ type: PrefixFilter }),
+        filter: t.arg({ type: PrefixFilter, description: 'Narrows the list; omit for every visible prefix.' }),
         orderBy: t.arg({
           type: PrefixOrder,
           description: 'Default: oldest first. `{ field: CREATED_AT, direction: DESC }` for the newest first.',
@@ -265,8 +403,11 @@ builder.mutationFields((t) => ({
   createPeeringService: t.field({
     type: CreatePeeringServicePayload,
     description:
-      'CUSTOMER (for itself) or OPERATOR (with customerId). All rules are checked before anything is written.',
-    args: { input: t.arg({ type: CreatePeeringServiceInput, required: true }) },
+      'CUSTOMER (for itself) or OPERATOR (with customerId); others get userError FORBIDDEN. All rules are checked ' +
+      'before anything is written; its prefixes start PENDING.',
+    args: {
+      input: t.arg({ type: CreatePeeringServiceInput, required: true, description: 'The new peering service.' }),
+    },
     resolve: (_root, { input }, ctx) =>
       toPayload(
         createPeeringService(ctx.deps, ctx.viewer, {
@@ -282,7 +423,10 @@ builder.mutationFields((t) => ({
   }),
   addPrefix: t.field({
     type: AddPrefixPayload,
-    args: { input: t.arg({ type: AddPrefixInput, required: true }) },
+    description:
+      "The service's CUSTOMER or an OPERATOR (a PARTNER: FORBIDDEN). Registers one prefix; it starts PENDING and is " +
+      'validated as the partner announces it.',
+    args: { input: t.arg({ type: AddPrefixInput, required: true, description: 'The prefix to add.' }) },
     resolve: (_root, { input }, ctx) =>
       toPayload(
         addPrefix(ctx.deps, ctx.viewer, {
@@ -293,13 +437,23 @@ builder.mutationFields((t) => ({
   }),
   removePrefix: t.field({
     type: RemovePrefixPayload,
-    args: { input: t.arg({ type: RemovePrefixInput, required: true }) },
+    description:
+      "The service's CUSTOMER or an OPERATOR (a PARTNER: FORBIDDEN). Removes the prefix with its events; prefixes are " +
+      'immutable, so remove and add again to change one.',
+    args: { input: t.arg({ type: RemovePrefixInput, required: true, description: 'The prefix to remove.' }) },
     resolve: (_root, { input }, ctx) =>
       removed(removePrefix(ctx.deps, ctx.viewer, { prefixId: decodeId(input.prefixId, 'Prefix') }), 'Prefix'),
   }),
   updatePeeringServiceTags: t.field({
     type: UpdatePeeringServiceTagsPayload,
-    args: { input: t.arg({ type: UpdatePeeringServiceTagsInput, required: true }) },
+    description: "The service's CUSTOMER or an OPERATOR (a PARTNER: FORBIDDEN). Replaces all its tags.",
+    args: {
+      input: t.arg({
+        type: UpdatePeeringServiceTagsInput,
+        required: true,
+        description: 'The service and its new tags.',
+      }),
+    },
     resolve: (_root, { input }, ctx) =>
       toPayload(
         updatePeeringServiceTags(ctx.deps, ctx.viewer, {
@@ -310,8 +464,10 @@ builder.mutationFields((t) => ({
   }),
   deletePeeringService: t.field({
     type: DeletePeeringServicePayload,
-    description: 'Deletes the service with its prefixes and their events.',
-    args: { input: t.arg({ type: DeletePeeringServiceInput, required: true }) },
+    description:
+      "The service's CUSTOMER or an OPERATOR (a PARTNER: FORBIDDEN). Deletes the service with its prefixes and their " +
+      'events, at once.',
+    args: { input: t.arg({ type: DeletePeeringServiceInput, required: true, description: 'The service to delete.' }) },
     resolve: (_root, { input }, ctx) =>
       removed(
         deletePeeringService(ctx.deps, ctx.viewer, {
@@ -322,8 +478,12 @@ builder.mutationFields((t) => ({
   }),
   registerPartnerPrefix: t.field({
     type: RegisterPartnerPrefixPayload,
-    description: 'PARTNER (for itself) or OPERATOR. Returns a fresh random key (UUID v4) for a new registration.',
-    args: { input: t.arg({ type: RegisterPartnerPrefixInput, required: true }) },
+    description:
+      'PARTNER (for itself) or OPERATOR; others get userError FORBIDDEN. Returns a fresh random key (UUID v4) for a new ' +
+      'registration, or the existing registration when the partner registered this prefix before (a lost key).',
+    args: {
+      input: t.arg({ type: RegisterPartnerPrefixInput, required: true, description: 'The partner and the prefix.' }),
+    },
     resolve: (_root, { input }, ctx) =>
       toPayload(
         registerPartnerPrefix(ctx.deps, ctx.viewer, { ...input, partnerId: decodeId(input.partnerId, 'Partner') }),

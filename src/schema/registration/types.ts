@@ -8,17 +8,70 @@ import { CustomerLocationRef, PartnerRef, PeeringLocationRef } from '../catalogu
 import { AsnScalar, loadNodes } from '../common.js';
 import { CustomerRef } from '../identity/types.js';
 
-export const ProvisioningStateEnum = builder.enumType('ProvisioningState', { values: PROVISIONING_STATES });
+/** Said of the enum values kept from Azure's Peering Service model that peerwatch never produces. */
+const NEVER_PRODUCED = "Never produced by peerwatch: kept from Azure's Peering Service model so clients can share one";
+
+const PROVISIONING_STATE_DESCRIPTIONS: Record<(typeof PROVISIONING_STATES)[number], string> = {
+  SUCCEEDED: 'The peering service is provisioned. Every peering service peerwatch serves is in this state.',
+  UPDATING: `Azure's "Updating", while an ARM update is in flight. ${NEVER_PRODUCED}; peerwatch writes synchronously.`,
+  DELETING: `Azure's "Deleting", while an ARM delete is in flight. ${NEVER_PRODUCED}; deletePeeringService is immediate.`,
+  FAILED: `Azure's "Failed" provisioning. ${NEVER_PRODUCED}; a refused create returns userErrors and writes nothing.`,
+};
+export const ProvisioningStateEnum = builder.enumType('ProvisioningState', {
+  description:
+    "Azure's ARM provisioning state of a peering service. peerwatch writes synchronously, so only SUCCEEDED appears; " +
+    'the other values exist for compatibility with Azure clients.',
+  values: Object.fromEntries(
+    PROVISIONING_STATES.map((state) => [state, { value: state, description: PROVISIONING_STATE_DESCRIPTIONS[state] }]),
+  ) as Record<
+    (typeof PROVISIONING_STATES)[number],
+    { value: (typeof PROVISIONING_STATES)[number]; description: string }
+  >,
+});
+
+const VALIDATION_STATE_DESCRIPTIONS: Record<(typeof VALIDATION_STATES)[number], string> = {
+  NONE: `Azure's "None". ${NEVER_PRODUCED}.`,
+  INVALID: `Azure's "Invalid". ${NEVER_PRODUCED}; a malformed prefix is refused at registration (INVALID_PREFIX) instead.`,
+  VERIFIED:
+    "Announced correctly on every required session (the partner's sessions at the primary and backup locations): " +
+    'community 8075:8007, AS path of at most 3 ASNs, no private ASN, no prepending, an expected origin.',
+  FAILED:
+    'Never verified within the validation timeout (VALIDATION_TIMEOUT_SECONDS, default 15 minutes), announced breaking ' +
+    'a rule, lost on every required session, or the partner has no session there; errorMessage says why. Becomes ' +
+    'VERIFIED again once announced correctly.',
+  PENDING:
+    'Just registered: waiting for the partner to announce it on its required sessions, until the validation timeout.',
+  WARNING: 'Was verified; now some (not all) required sessions lost it or break a rule. errorMessage says which.',
+  UNKNOWN: `Azure's "Unknown". ${NEVER_PRODUCED}.`,
+};
 export const PrefixValidationStateEnum = builder.enumType('PrefixValidationState', {
   description:
-    'PENDING: waiting for the partner to announce the prefix. VERIFIED: announced correctly on every required session. ' +
-    'WARNING: was verified, now some required session lost it or breaks a rule. FAILED: see errorMessage.',
-  values: VALIDATION_STATES,
+    "Azure's prefix validation state. peerwatch produces PENDING, VERIFIED, WARNING and FAILED; NONE, INVALID and " +
+    'UNKNOWN are kept from the Azure model and never appear.',
+  values: Object.fromEntries(
+    VALIDATION_STATES.map((state) => [state, { value: state, description: VALIDATION_STATE_DESCRIPTIONS[state] }]),
+  ) as Record<(typeof VALIDATION_STATES)[number], { value: (typeof VALIDATION_STATES)[number]; description: string }>,
 });
-export const LearnedTypeEnum = builder.enumType('LearnedType', { values: LEARNED_TYPES });
+
+const LEARNED_TYPE_DESCRIPTIONS: Record<(typeof LEARNED_TYPES)[number], string> = {
+  NONE: 'Not learned from the partner: the prefix is PENDING or FAILED.',
+  VIA_SERVICE_PROVIDER: 'Learned from the Peering Service partner on its sessions with Microsoft: VERIFIED or WARNING.',
+  VIA_SESSION: `Azure's "ViaSession" (learned on a direct peering session). ${NEVER_PRODUCED}.`,
+};
+export const LearnedTypeEnum = builder.enumType('LearnedType', {
+  description:
+    "How Microsoft learned the prefix (Azure's learnedType). peerwatch produces NONE and VIA_SERVICE_PROVIDER only.",
+  values: Object.fromEntries(
+    LEARNED_TYPES.map((type) => [type, { value: type, description: LEARNED_TYPE_DESCRIPTIONS[type] }]),
+  ) as Record<(typeof LEARNED_TYPES)[number], { value: (typeof LEARNED_TYPES)[number]; description: string }>,
+});
 
 export const TagRef = builder.objectRef<Tag>('Tag').implement({
-  fields: (t) => ({ key: t.exposeString('key'), value: t.exposeString('value') }),
+  description: 'A free-form key/value label on a peering service (like an Azure resource tag).',
+  fields: (t) => ({
+    key: t.exposeString('key', { description: 'Tag key, 1-128 characters, unique per service (case-insensitive).' }),
+    value: t.exposeString('value', { description: 'Tag value, at most 256 characters (may be empty).' }),
+  }),
 });
 
 export const PeeringServiceRef = builder.objectRef<PeeringServiceRow>('PeeringService');
@@ -29,11 +82,15 @@ export const PrefixConnectionRef = builder.connectionObject(
   {
     type: PrefixRef,
     name: 'PrefixConnection',
+    description: 'A page of prefixes.',
     fields: (c) => ({
-      totalCount: c.int({ resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount }),
+      totalCount: c.int({
+        description: 'How many prefixes the list has in all (not just this page), with its filter applied.',
+        resolve: (conn) => (conn as unknown as { totalCount: number }).totalCount,
+      }),
     }),
   },
-  { name: 'PrefixEdge' },
+  { name: 'PrefixEdge', description: 'A prefix in a page, with its cursor.' },
 );
 
 builder.node(PeeringServiceRef, {
@@ -43,15 +100,18 @@ builder.node(PeeringServiceRef, {
   id: { resolve: (s) => s.id },
   loadMany: async (ids, ctx) => loadNodes(ctx.loaders.peeringService, ids),
   fields: (t) => ({
-    name: t.exposeString('name'),
+    name: t.exposeString('name', {
+      description: 'Name, [A-Za-z0-9_.-]{1,63}, unique per customer (case-insensitive).',
+    }),
     customer: t.field({
       type: CustomerRef,
       nullable: true,
-      description: 'The owning customer (visible to OPERATOR and the customer itself).',
+      description: 'The owning customer: visible to OPERATOR and the customer itself, null for a PARTNER.',
       resolve: (s, _a, ctx) => ctx.loaders.customer.load(s.customerId),
     }),
     customerLocation: t.field({
       type: CustomerLocationRef,
+      description: "Where the customer's site is (country and state/province).",
       resolve: async (s, _a, ctx) => (await ctx.loaders.customerLocation.load(s.customerLocationId))!,
     }),
     azureRegion: t.string({
@@ -60,22 +120,30 @@ builder.node(PeeringServiceRef, {
     }),
     partner: t.field({
       type: PartnerRef,
+      description: 'The connectivity partner (ISP or IXP) that carries the traffic to Microsoft.',
       resolve: async (s, _a, ctx) => (await ctx.loaders.partner.load(s.partnerId))!,
     }),
     primaryPeeringLocation: t.field({
       type: PeeringLocationRef,
+      description: "The partner's peering location that carries the traffic (at least 2 sessions on distinct routers).",
       resolve: async (s, _a, ctx) => (await ctx.loaders.peeringLocation.load(s.primaryPeeringLocationId))!,
     }),
     backupPeeringLocation: t.field({
       type: PeeringLocationRef,
       nullable: true,
-      description: 'null means None: the public internet is the failover route.',
+      description:
+        'Where traffic goes when the primary location fails (at least 1 session). null means None: the public internet ' +
+        'is the failover route.',
       resolve: (s, _a, ctx) =>
         s.backupPeeringLocationId == null ? null : ctx.loaders.peeringLocation.load(s.backupPeeringLocationId),
     }),
-    provisioningState: t.field({ type: ProvisioningStateEnum, resolve: (s) => s.provisioningState }),
-    tags: t.field({ type: [TagRef], resolve: (s) => s.tags }),
-    createdAt: t.field({ type: 'DateTime', resolve: (s) => s.createdAt }),
+    provisioningState: t.field({
+      type: ProvisioningStateEnum,
+      description: 'Always SUCCEEDED in peerwatch (writes are synchronous).',
+      resolve: (s) => s.provisioningState,
+    }),
+    tags: t.field({ type: [TagRef], description: 'Labels, in the order given (at most 50).', resolve: (s) => s.tags }),
+    createdAt: t.field({ type: 'DateTime', description: 'When the service was created.', resolve: (s) => s.createdAt }),
     prefixes: t.connection(
       {
         type: PrefixRef,
@@ -93,19 +161,35 @@ builder.node(PrefixRef, {
   id: { resolve: (p) => p.id },
   loadMany: async (ids, ctx) => loadNodes(ctx.loaders.prefix, ids),
   fields: (t) => ({
-    name: t.exposeString('name'),
+    name: t.exposeString('name', {
+      description: 'Name, [A-Za-z0-9_.-]{1,63}, unique within its peering service (case-insensitive).',
+    }),
     prefix: t.exposeString('prefix', { description: 'Normalised CIDR, e.g. 203.0.113.0/24.' }),
-    prefixKey: t.exposeString('prefixKey'),
-    validationState: t.field({ type: PrefixValidationStateEnum, resolve: (p) => p.validationState }),
-    learnedType: t.field({ type: LearnedTypeEnum, resolve: (p) => p.learnedType }),
+    prefixKey: t.exposeString('prefixKey', {
+      description:
+        'The key (UUID v4) the partner issued with registerPartnerPrefix, as given when the prefix was added.',
+    }),
+    validationState: t.field({
+      type: PrefixValidationStateEnum,
+      description:
+        'Whether the partner announces the prefix to Microsoft as Peering Service requires. Starts PENDING; ' +
+        'changes are pushed by the prefixValidationChanged subscription.',
+      resolve: (p) => p.validationState,
+    }),
+    learnedType: t.field({
+      type: LearnedTypeEnum,
+      description: 'VIA_SERVICE_PROVIDER while VERIFIED or WARNING, otherwise NONE.',
+      resolve: (p) => p.learnedType,
+    }),
     errorMessage: t.exposeString('errorMessage', {
       nullable: true,
-      description: 'Why the prefix is not VERIFIED (null when it is).',
+      description:
+        "Why the prefix is not VERIFIED, in Azure's wording plus the session and detail; null when it is VERIFIED or PENDING.",
     }),
     validatedAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'When the validation state last changed.',
+      description: 'When the validation state last changed; null until it first leaves PENDING.',
       resolve: (p) => p.validatedAt,
     }),
     expectedOriginAsns: t.field({
@@ -119,9 +203,14 @@ builder.node(PrefixRef, {
       description: 'ASNs allowed next to the origin besides the partner. Empty: no route-leak check.',
       resolve: (p) => p.expectedUpstreamAsns,
     }),
-    createdAt: t.field({ type: 'DateTime', resolve: (p) => p.createdAt }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: 'When the prefix was registered.',
+      resolve: (p) => p.createdAt,
+    }),
     peeringService: t.field({
       type: PeeringServiceRef,
+      description: 'The peering service the prefix belongs to.',
       resolve: async (p, _a, ctx) => (await ctx.loaders.peeringService.load(p.peeringServiceId))!,
     }),
   }),

@@ -7,12 +7,22 @@ import { decodeId } from '../common.js';
 import { EventLevelEnum, PrefixEventTypeEnum } from './types.js';
 
 export const PrefixEventFilterInput = builder.inputType('PrefixEventFilter', {
+  description: 'All given conditions must hold; always within the peering services the caller may see.',
   fields: (t) => ({
-    peeringServiceId: t.id(),
-    prefixId: t.id(),
-    prefix: t.string({ description: 'A CIDR: events whose observed prefix equals it or is a more-specific of it.' }),
-    minLevel: t.field({ type: EventLevelEnum }),
-    types: t.field({ type: [PrefixEventTypeEnum] }),
+    peeringServiceId: t.id({
+      description:
+        'Only events of this PeeringService. One that does not exist or that the caller may not see is a GraphQL ' +
+        'error with extensions.code NOT_FOUND (never an empty result).',
+    }),
+    prefixId: t.id({
+      description: 'Only events of this Prefix. Unknown or not visible: NOT_FOUND, as for peeringServiceId.',
+    }),
+    prefix: t.string({
+      description:
+        'A CIDR: events whose observed prefix equals it or is a more-specific of it. Not a valid CIDR: BAD_USER_INPUT.',
+    }),
+    minLevel: t.field({ type: EventLevelEnum, description: 'Only events of this level or more severe.' }),
+    types: t.field({ type: [PrefixEventTypeEnum], description: 'Only events of these types.' }),
     since: t.field({ type: 'DateTime', description: 'occurredAt >= since.' }),
     until: t.field({ type: 'DateTime', description: 'occurredAt < until.' }),
   }),

@@ -23,9 +23,11 @@ builder.queryField('prefixEvents', (t) =>
       type: PrefixEventRef,
       nullable: true,
       description:
-        'The event log across the prefixes the caller may see, in sequence order (oldest first; `last: n` gives the newest n).',
+        'The event log across the prefixes the caller may see, in sequence order (oldest first; `last: n` gives the newest n) ' +
+        'unless `orderBy` says otherwise. Events are kept EVENT_RETENTION_DAYS (default 30) from when they were recorded. ' +
+        'Without a token: null with UNAUTHENTICATED; a COLLECTOR: null with FORBIDDEN.',
       args: {
-        filter: t.arg({ type: PrefixEventFilterInput }),
+        filter: t.arg({ type: PrefixEventFilterInput, description: 'Narrows the log; omit for every visible event.' }),
         orderBy: t.arg({
           type: PrefixEventOrder,
           description:

@@ -102,17 +102,24 @@ async function visibleServiceId(ctx: Context, id: string | null | undefined): Pr
 type LatencyUpdateShape = { message: LatencyUpdateMessage };
 
 const LatencyUpdateRef = builder.objectRef<LatencyUpdateShape>('LatencyUpdate').implement({
+  description: 'A latency bucket of a registered prefix changed (latencyUpdated).',
   fields: (t) => ({
     prefix: t.field({
       type: PrefixRef,
+      description: 'The registered prefix whose latency changed.',
       resolve: async ({ message }, _a, ctx) => (await ctx.loaders.prefix.load(message.prefixId))!,
     }),
     bucket: t.field({
       type: LatencyBucketRef,
+      description: 'The bucket as it is now, with every sample so far.',
       resolve: ({ message }, _a, ctx) =>
         ctx.telemetry.latencyBucket(message.measuredPrefix, message.granularity, message.start)!,
     }),
-    granularity: t.field({ type: LatencyGranularityEnum, resolve: ({ message }) => message.granularity }),
+    granularity: t.field({
+      type: LatencyGranularityEnum,
+      description: 'The width of the bucket (each sample updates one bucket of each width).',
+      resolve: ({ message }) => message.granularity,
+    }),
   }),
 });
 
@@ -122,8 +129,15 @@ builder.subscriptionFields((t) => ({
     description:
       'Replays every matching event after `after` (if given), then streams live ones, in cursor order, each once. ' +
       'A cursor past retention first yields ResyncRequired. A consumer that falls SUBSCRIPTION_QUEUE_LIMIT events behind ' +
-      'is ended with SUBSCRIPTION_OVERFLOW; resubscribe with the last cursor received.',
-    args: { filter: t.arg({ type: PrefixEventFilterInput }), after: t.arg.string() },
+      'is ended with SUBSCRIPTION_OVERFLOW; resubscribe with the last cursor received. Needs an OPERATOR, PARTNER or CUSTOMER token.',
+    args: {
+      filter: t.arg({ type: PrefixEventFilterInput, description: 'Which events; omit for every visible event.' }),
+      after: t.arg.string({
+        description:
+          'A PrefixEvent.cursor (or edge cursor) to resume after; omit for live events only. A malformed cursor, or ' +
+          'one ahead of the log, is BAD_USER_INPUT.',
+      }),
+    },
     subscribe: async (_root, args, ctx) => {
       requireReader(ctx.viewer);
       const afterSeq = args.after != null ? decodeCursor(EVENT_CURSOR_KIND, args.after) : null;
@@ -150,8 +164,14 @@ builder.subscriptionFields((t) => ({
   }),
   prefixValidationChanged: t.field({
     type: PrefixRef,
-    description: 'A prefix changed validation state (PENDING, VERIFIED, WARNING, FAILED...).',
-    args: { peeringServiceId: t.arg.id() },
+    description:
+      'Pushes a prefix each time its validationState changes (PENDING, VERIFIED, WARNING, FAILED), for the prefixes ' +
+      'the caller may see. Live only, no replay.',
+    args: {
+      peeringServiceId: t.arg.id({
+        description: 'Only prefixes of this PeeringService (unknown or not visible: NOT_FOUND); omit for all.',
+      }),
+    },
     subscribe: async (_root, args, ctx) => {
       requireReader(ctx.viewer);
       const serviceId = await visibleServiceId(ctx, args.peeringServiceId);
@@ -172,11 +192,15 @@ builder.subscriptionFields((t) => ({
   }),
   latencyUpdated: t.field({
     type: LatencyUpdateRef,
-    description: 'A latency bucket changed; at most one push per bucket per second.',
+    description:
+      'A latency bucket of a visible prefix changed; at most one push per bucket per second (the latest state). Live ' +
+      'only, no replay.',
     args: {
-      prefixId: t.arg.id(),
-      peeringServiceId: t.arg.id(),
-      granularity: t.arg({ type: LatencyGranularityEnum }),
+      prefixId: t.arg.id({ description: 'Only this Prefix (unknown or not visible: NOT_FOUND).' }),
+      peeringServiceId: t.arg.id({
+        description: 'Only prefixes of this PeeringService (unknown or not visible: NOT_FOUND).',
+      }),
+      granularity: t.arg({ type: LatencyGranularityEnum, description: 'Only buckets of this width; omit for both.' }),
       since: t.arg({
         type: 'DateTime',
         description:
