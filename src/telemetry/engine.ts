@@ -13,6 +13,7 @@ import {
   type LatencySampleInput,
   latencyQueries,
   recordSamples,
+  type ThresholdCache,
 } from './latency.js';
 import { checkRouteUpdate, MAX_BATCH, type RouteUpdate, type RouteUpdateInput } from './route-input.js';
 import { applyRouteBatch, type RouteStatements, routeStatements } from './routes.js';
@@ -221,8 +222,9 @@ export class TelemetryEngine implements TelemetryHooks {
     const { touched, matched } = inTransaction(this.deps.db, (tx) => {
       const result = recordSamples(this.q.latency, this.q.watch, samples);
       // A 5-minute bucket is closed once a later sample for the same prefix arrived.
+      const thresholds: ThresholdCache = new Map();
       for (const { watched, ts } of result.latestByPrefix.values()) {
-        evaluateLatency(tx, this.q.latency, this.latencyState(), watched, ts, outbox);
+        evaluateLatency(tx, this.q.latency, this.latencyState(), watched, ts, outbox, thresholds);
       }
       return result;
     });
@@ -268,8 +270,9 @@ export class TelemetryEngine implements TelemetryHooks {
 
     const outbox = newOutbox(now);
     inTransaction(this.deps.db, (tx) => {
+      const thresholds: ThresholdCache = new Map();
       for (const watched of this.q.watch.withLatency()) {
-        evaluateLatency(tx, this.q.latency, this.latencyState(), watched, now, outbox);
+        evaluateLatency(tx, this.q.latency, this.latencyState(), watched, now, outbox, thresholds);
       }
       pruneEvents(tx, now - env.EVENT_RETENTION_DAYS * 86_400_000);
       this.q.retention.routeHistory.run(now - env.ROUTE_HISTORY_RETENTION_HOURS * 3_600_000);

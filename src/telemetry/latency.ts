@@ -56,8 +56,20 @@ export function checkSample(
   return { ok: true, sample: { measured, timestamp: ts, rttMs: input.rttMs } };
 }
 
-/** The prefix latency is measured at for a registered prefix. */
+const measuredCache = new Map<string, string>();
+
+/** The prefix latency is measured at for a registered prefix (remembered: it is asked for every sample). */
 export function measuredPrefixFor(prefix: { prefix: string; family: 4 | 6 }): string {
+  let measured = measuredCache.get(prefix.prefix);
+  if (measured === undefined) {
+    if (measuredCache.size >= 100_000) measuredCache.clear();
+    measured = computeMeasuredPrefix(prefix);
+    measuredCache.set(prefix.prefix, measured);
+  }
+  return measured;
+}
+
+function computeMeasuredPrefix(prefix: { prefix: string; family: 4 | 6 }): string {
   const [addr, len] = prefix.prefix.split('/');
   const limit = prefix.family === 4 ? 24 : 48;
   const length = Number(len);
@@ -210,20 +222,61 @@ export function recordSamples(
   return { touched, matched, latestByPrefix };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+export type Limits = { threshold: number; baseline: number | null };
+
+/**
+ * Thresholds from the trailing 24 hours, per measured prefix and bucket start, kept for one batch or tick: prefixes
+ * that share a measured /24 (or /48) share them, so each is computed once, not once per registered prefix.
+ */
+export type ThresholdCache = Map<string, Limits | null>;
+
+const thresholdOf = (baseline: number): Limits => ({ threshold: Math.max(2 * baseline, baseline + 20), baseline });
+
+/**
+ * The derived thresholds of consecutive buckets of one measured prefix: the median p95 of the 5-minute buckets in the
+ * 24 hours before each start (null while there are fewer than MIN_BASELINE_BUCKETS). One range read for the whole run
+ * and a sliding window kept sorted, instead of re-reading 24 hours for every bucket.
+ */
+function baselines(q: LatencyQueries, measuredPrefix: string, starts: number[], cache: ThresholdCache) {
+  const out = new Map<number, Limits | null>();
+  const missing = starts.filter((start) => {
+    const cached = cache.get(`${measuredPrefix}|${start}`);
+    if (cached !== undefined) out.set(start, cached);
+    return cached === undefined;
+  });
+  if (!missing.length) return out;
+  const first = missing[0]!;
+  const last = missing.at(-1)!;
+  const history = q.range(measuredPrefix, 'FIVE_MINUTES', first - BASELINE_WINDOW_MS, last);
+  const window: number[] = [];
+  let lo = 0;
+  let hi = 0;
+  for (const start of missing) {
+    while (hi < history.length && history[hi]!.start < start) insertSorted(window, history[hi++]!.p95Ms);
+    while (lo < hi && history[lo]!.start < start - BASELINE_WINDOW_MS) removeSorted(window, history[lo++]!.p95Ms);
+    const limits = window.length < MIN_BASELINE_BUCKETS ? null : thresholdOf(sortedMedian(window));
+    cache.set(`${measuredPrefix}|${start}`, limits);
+    out.set(start, limits);
+  }
+  return out;
 }
 
-/** The p95 threshold of a prefix for the bucket starting at `start`; null while there is too little history. */
-export function latencyThreshold(q: LatencyQueries, watched: WatchedPrefix, measuredPrefix: string, start: number) {
-  if (watched.latencyThresholdMs != null) return { threshold: watched.latencyThresholdMs, baseline: null };
-  const history = q.range(measuredPrefix, 'FIVE_MINUTES', start - BASELINE_WINDOW_MS, start);
-  if (history.length < MIN_BASELINE_BUCKETS) return null;
-  const baseline = median(history.map((b) => b.p95Ms));
-  return { threshold: Math.max(2 * baseline, baseline + 20), baseline };
+function lowerBound(sorted: number[], value: number): number {
+  let a = 0;
+  let b = sorted.length;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (sorted[m]! < value) a = m + 1;
+    else b = m;
+  }
+  return a;
 }
+const insertSorted = (sorted: number[], value: number) => sorted.splice(lowerBound(sorted, value), 0, value);
+const removeSorted = (sorted: number[], value: number) => sorted.splice(lowerBound(sorted, value), 1);
+const sortedMedian = (sorted: number[]) => {
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 type Cursor = { last: number; ok: number };
 
@@ -243,6 +296,7 @@ export function evaluateLatency(
   watched: WatchedPrefix,
   closedBefore: number,
   outbox: Outbox,
+  cache: ThresholdCache = new Map(),
 ): void {
   const measuredPrefix = measuredPrefixFor(watched);
   const watchState = state.get(watched.id);
@@ -251,9 +305,20 @@ export function evaluateLatency(
   const limit = bucketStart(closedBefore, 'FIVE_MINUTES');
   const buckets = q.range(measuredPrefix, 'FIVE_MINUTES', cursor.last + 1, limit);
   if (!buckets.length) return;
+  const derived =
+    watched.latencyThresholdMs == null
+      ? baselines(
+          q,
+          measuredPrefix,
+          buckets.map((b) => b.start),
+          cache,
+        )
+      : null;
   for (const bucket of buckets) {
     cursor.last = bucket.start;
-    const limits = latencyThreshold(q, watched, measuredPrefix, bucket.start);
+    const limits: Limits | null = derived
+      ? (derived.get(bucket.start) ?? null)
+      : { threshold: watched.latencyThresholdMs!, baseline: null };
     if (!limits) continue;
     const when = new Date(bucket.start).toISOString();
     const baselineText =

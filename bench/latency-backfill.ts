@@ -1,0 +1,80 @@
+/**
+ * `npm run bench:backfill`: latency backfill throughput (issue 8): 30 days of 5-minute samples for one /24 that 16
+ * registered /28s share, ingested through the engine in batches of 10,000 with a file database (WAL). Prints
+ * samples/s. BACKFILL_DAYS and BACKFILL_PER_BUCKET change the size (the figure should stay flat: linear in samples).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../src/app.js';
+import { ManualClock } from '../src/clock.js';
+import { migrateDb, openDb } from '../src/db/client.js';
+import { seedCatalogue } from '../src/db/seed/index.js';
+import { testEnv } from '../src/env.js';
+import { createLogger } from '../src/observability/logger.js';
+import { createCustomer } from '../src/services/identity.js';
+import { createPeeringService } from '../src/services/peering-services.js';
+import { registerPartnerPrefix } from '../src/services/prefixes.js';
+import type { Viewer } from '../src/services/viewer.js';
+
+const DAYS = Number(process.env.BACKFILL_DAYS ?? 30);
+const PER_BUCKET = Number(process.env.BACKFILL_PER_BUCKET ?? 1);
+const FIVE_MIN = 300_000;
+const dir = mkdtempSync(join(tmpdir(), 'peerwatch-backfill-'));
+const db = openDb(join(dir, 'bench.db'));
+migrateDb(db);
+seedCatalogue(db);
+const end = Date.parse('2026-11-28T00:00:00Z');
+const clock = new ManualClock(end);
+const app = buildApp({ env: testEnv({ LATENCY_RETENTION_DAYS: DAYS + 5 }), db, logger: createLogger('silent'), clock });
+const operator: Viewer = { role: 'OPERATOR', tokenId: null };
+const must = <T>(r: { ok: true; value: T } | { ok: false; errors: unknown }): T => {
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.value;
+};
+const customer = must(createCustomer(app.deps, operator, { name: 'backfill' }));
+const partnerId = (db.$client.prepare("select id from partners where name = 'Colt'").get() as { id: number }).id;
+const loc = (name: string) =>
+  (db.$client.prepare('select id from peering_locations where name = ?').get(name) as { id: number }).id;
+const prefixes = Array.from({ length: 16 }, (_, i) => `203.0.113.${i * 16}/28`);
+must(
+  createPeeringService(app.deps, operator, {
+    name: 'backfill',
+    customerId: customer.id,
+    partnerId,
+    country: 'Netherlands',
+    state: 'North Holland',
+    primaryPeeringLocationId: loc('Amsterdam'),
+    backupPeeringLocationId: loc('Frankfurt'),
+    prefixes: prefixes.map((prefix, i) => ({
+      name: `p${i}`,
+      prefix,
+      prefixKey: must(registerPartnerPrefix(app.deps, operator, { partnerId, prefix })).prefixKey,
+      originAsns: [64500],
+    })),
+  }),
+);
+const start = end - DAYS * 86_400_000;
+const samples = [];
+for (let t = start; t < end; t += FIVE_MIN) {
+  for (let k = 0; k < PER_BUCKET; k++) {
+    samples.push({
+      source: `203.0.113.${(k * 16 + 5) % 256}`,
+      timestamp: new Date(t + k * 1000),
+      rttMs: 20 + 5 * Math.sin(t / 3_600_000) + (t % 7),
+    });
+  }
+}
+const began = performance.now();
+for (let i = 0; i < samples.length; i += 10_000) {
+  const r = app.telemetry.ingestLatencySamples(samples.slice(i, i + 10_000));
+  if (r.rejected) throw new Error(JSON.stringify(r.userErrors.slice(0, 3)));
+}
+const seconds = (performance.now() - began) / 1000;
+const events = (db.$client.prepare('select count(*) as n from prefix_events').get() as { n: number }).n;
+console.log(
+  `latency backfill: ${samples.length} samples (${DAYS} days, ${PER_BUCKET}/bucket, 16 prefixes sharing one /24) in ${seconds.toFixed(2)} s: ${Math.round(samples.length / seconds)} samples/s; ${events} events`,
+);
+await app.stop();
+db.$client.close();
+rmSync(dir, { recursive: true, force: true });
