@@ -119,3 +119,17 @@ describe('totalCount', () => {
     expect(t.sql.filter((q) => /count\(\*\)/i.test(q))).toHaveLength(1);
   });
 });
+
+describe('DateTime input', () => {
+  it('needs a zone: a time without Z or an offset is BAD_USER_INPUT, not read in the server time zone', async () => {
+    const q = `query($s: DateTime) { prefixEvents(first: 1, filter: { since: $s }) { totalCount } }`;
+    for (const bad of ['2026-11-28T05:21:01', '2026-11-28', 'Nov 28 2026', '2026-11-28 05:21:01Z']) {
+      const res = await t.gql(q, { s: bad });
+      expect(res.errors?.[0]?.extensions?.code, bad).toBe('BAD_USER_INPUT');
+    }
+    for (const good of ['2026-11-28T05:21:01Z', '2026-11-28T06:21:01.123+01:00', '2026-11-28T05:21Z']) {
+      const res = await t.gql(q, { s: good });
+      expect(res.errors, good).toBeUndefined();
+    }
+  });
+});

@@ -5,14 +5,21 @@ import { isAsn } from '../domain/bgp.js';
 import { USER_ERROR_CODES, type UserError } from '../errors.js';
 import { builder } from './builder.js';
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
 export const DateTimeScalar = builder.scalarType('DateTime', {
   description:
-    'An instant as an ISO-8601 UTC string with milliseconds, e.g. 2026-11-28T05:21:01.000Z. As input, send ISO-8601 ' +
-    'with `Z` or an offset; a string that is not a date is a GraphQL error.',
+    'An instant as an ISO-8601 UTC string with milliseconds, e.g. 2026-11-28T05:21:01.000Z. As input: ISO-8601 date ' +
+    'and time with `Z` or an offset (e.g. 2026-11-28T05:21:01Z, 2026-11-28T06:21:01+01:00); anything else, a time ' +
+    'without a zone included, is a GraphQL error (BAD_USER_INPUT).',
   serialize: (value) => new Date(value).toISOString(),
   parseValue: (value) => {
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
-      throw new TypeError('DateTime must be an ISO-8601 string');
+    // A zone is required: without one, Date.parse would read the time in the server's own time zone.
+    if (typeof value !== 'string' || !ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
+      throw new GraphQLError(
+        'DateTime must be an ISO-8601 date and time with Z or an offset, e.g. 2026-11-28T05:21:01Z',
+        { extensions: { code: 'BAD_USER_INPUT' } },
+      );
     }
     return new Date(value);
   },
