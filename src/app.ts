@@ -19,6 +19,7 @@ import { handleRisIngest } from './http/ingest-ris.js';
 import { toListenError } from './http/listen.js';
 import { loadPersistedOperations, resolveWsOperation, usePersisted } from './http/persisted-operations.js';
 import { errorForLog, type Logger, truncate } from './observability/logger.js';
+import { readiness } from './observability/readiness.js';
 import { yogaLogger } from './observability/yoga-logger.js';
 import { type AppPubSub, createAppPubSub } from './pubsub.js';
 import { LiveOperations } from './realtime/live-operations.js';
@@ -260,6 +261,12 @@ query Partners {
           ...(staleFeeds.length ? { detail: { staleFeeds } } : {}),
         }),
       );
+      return;
+    }
+    if (path === '/ready' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const state = readiness(db, telemetry.lease);
+      res.writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(state));
       return;
     }
     if (path === '/ingest/ris') {

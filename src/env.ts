@@ -75,6 +75,11 @@ const EnvSchema = z.object({
   MAX_CONCURRENT_REPLAYS: int(1, 1000).default(4),
   /** How often the telemetry engine runs time-based work (timeouts, bucket closing, retention). */
   TELEMETRY_TICK_SECONDS: int(1, 3600).default(15),
+  /**
+   * With several processes on one database, the periodic work runs in the one holding a lease of this many seconds
+   * (renewed every tick); another takes over within this time when the holder dies. Must exceed the tick.
+   */
+  LEASE_SECONDS: int(2, 3600).default(45),
   /** At shutdown, how long in-flight HTTP requests may take to finish before their connections are cut. */
   SHUTDOWN_GRACE_SECONDS: int(0, 600).default(10),
   /** A feed with no sign of life for this long is reported stale (log warning, /health detail). */
@@ -96,6 +101,13 @@ const EnvSchema = z.object({
 });
 
 const CheckedEnvSchema = EnvSchema.superRefine((env, ctx) => {
+  if (env.LEASE_SECONDS <= env.TELEMETRY_TICK_SECONDS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['LEASE_SECONDS'],
+      message: `must be longer than TELEMETRY_TICK_SECONDS (${env.TELEMETRY_TICK_SECONDS}), or the lease lapses between ticks`,
+    });
+  }
   if (env.PERSISTED_OPERATIONS_ONLY && !env.PERSISTED_OPERATIONS) {
     ctx.addIssue({
       code: 'custom',

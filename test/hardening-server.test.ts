@@ -1,11 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { createClient } from 'graphql-ws';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +13,7 @@ import { seedCatalogue } from '../src/db/seed/index.js';
 import { testEnv } from '../src/env.js';
 import { createTestApp, OPERATOR_TOKEN, type TestApp } from './helpers/app.js';
 import { createPartnerWith, serviceWithPrefix, unique } from './helpers/factories.js';
+import { run, startServer, tempDir } from './helpers/server-process.js';
 import { coltPeers, freshPrefix } from './helpers/telemetry-kit.js';
 
 /** Issue 6 (hardening): NDJSON line limits, search bounds, graceful shutdown, clear startup errors, log levels. */
@@ -225,65 +223,6 @@ describe('search text: bounded, and LIKE wildcards are literal', () => {
 });
 
 // --- the real server, as a child process
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) if (child.exitCode == null && child.signalCode == null) child.kill('SIGKILL');
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'peerwatch-test-'));
-  dirs.push(dir);
-  return dir;
-};
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
-/** Runs `script` (src/server.ts or scripts/demo.ts) with node + tsx; collects its output and exit. */
-function run(script: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', OPERATOR_TOKEN, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  const out = { stdout: '', stderr: '' };
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    out.stdout += d;
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    out.stderr += d;
-  });
-  const exited = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  return { child, out, exited };
-}
-
-/** Starts src/server.ts on a free port with its database in a temporary directory; resolves once it listens. */
-async function startServer(env: Record<string, string> = {}) {
-  const port = await freePort();
-  const proc = run('src/server.ts', { PORT: String(port), DATABASE_PATH: join(tempDir(), 'peerwatch.db'), ...env });
-  const deadline = Date.now() + 30_000;
-  while (!proc.out.stdout.includes('peerwatch listening')) {
-    if (proc.child.exitCode != null || Date.now() > deadline) {
-      throw new Error(`server did not start: ${proc.out.stdout}${proc.out.stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { ...proc, port, base: `http://127.0.0.1:${port}` };
-}
 
 const logLines = (stdout: string) =>
   stdout

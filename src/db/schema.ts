@@ -411,3 +411,17 @@ export const feeds = sqliteTable(
   },
   (t) => [uniqueIndex('feeds_kind_name_idx').on(t.kind, t.name)],
 );
+
+// ---------------------------------------------------------------- coordination
+
+/**
+ * Leases for work that must run in one process at a time (the telemetry tick: validation timeouts, closing latency
+ * buckets, retention). A holder renews its lease before it expires; another process takes it over once it has.
+ */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  /** host:pid:random of the process holding it. */
+  holder: text('holder').notNull(),
+  /** ms since the epoch; past it, any process may take the lease. */
+  expiresAt: integer('expires_at').notNull(),
+});

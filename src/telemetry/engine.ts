@@ -15,6 +15,7 @@ import {
   recordSamples,
   type ThresholdCache,
 } from './latency.js';
+import { Lease } from './lease.js';
 import { checkRouteUpdate, MAX_BATCH, type RouteUpdate, type RouteUpdateInput } from './route-input.js';
 import { applyRouteBatch, type RouteStatements, routeStatements } from './routes.js';
 import { newOutbox, type Outbox, type WatchedPrefix, type WatchQueries, watchQueries } from './watch.js';
@@ -115,6 +116,14 @@ export class TelemetryEngine implements TelemetryHooks {
 
   /** Sources of BGP data and their freshness; each applied batch is counted for its feed(s). */
   readonly feeds: FeedRegistry;
+
+  private leaseRow: Lease | null = null;
+
+  /** The periodic-work lease (see start); created on first use, once the database is migrated. */
+  get lease(): Lease {
+    this.leaseRow ??= new Lease(this.deps.db, 'telemetry-tick', this.deps.env.LEASE_SECONDS * 1000);
+    return this.leaseRow;
+  }
 
   constructor(readonly deps: EngineDeps) {
     this.feeds = new FeedRegistry(deps);
@@ -284,21 +293,34 @@ export class TelemetryEngine implements TelemetryHooks {
     this.feeds.reportStale();
   }
 
+  /**
+   * Runs the tick every TELEMETRY_TICK_SECONDS in whichever process holds the `telemetry-tick` lease (LEASE_SECONDS):
+   * with several processes on one database, exactly one does the periodic work, and another takes over within the
+   * lease time when the holder dies.
+   */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
+    const beat = () => {
       try {
-        this.tick();
+        if (this.lease.tryHold(this.deps.clock.now())) this.tick();
       } catch (error) {
         this.deps.logger.error({ err: error }, 'telemetry tick failed');
       }
-    }, this.settings.TELEMETRY_TICK_SECONDS * 1000);
+    };
+    this.lease.onChange = (holding) =>
+      this.deps.logger.info(
+        { lease: this.lease.name, holder: this.lease.holder },
+        holding ? 'lease taken' : 'lease lost',
+      );
+    this.timer = setInterval(beat, this.settings.TELEMETRY_TICK_SECONDS * 1000);
     this.timer.unref();
+    setImmediate(beat);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.latencyPublisher.stop();
+    this.leaseRow?.release();
   }
 }

@@ -1,0 +1,54 @@
+import { readdirSync } from 'node:fs';
+import { type DB, migrationsFolder } from '../db/client.js';
+import type { Lease } from '../telemetry/lease.js';
+
+export interface Readiness {
+  ready: boolean;
+  checks: {
+    /** A write transaction could be opened (not locked out, not read-only). */
+    databaseWritable: boolean;
+    /** Every migration in drizzle/ is applied. */
+    migrationsApplied: boolean;
+  };
+  /** Who runs the periodic work (validation timeouts, latency bucket closing, retention). */
+  periodicWork: { holder: string | null; thisProcess: boolean; expiresAt: string | null };
+}
+
+const migrationCount = (() => {
+  let count: number | null = null;
+  return () => {
+    count ??= readdirSync(migrationsFolder, { withFileTypes: true }).filter((d) => d.isDirectory()).length;
+    return count;
+  };
+})();
+
+/**
+ * `/ready`: whether this process can serve (database writable, migrations applied), and who holds the periodic-work
+ * lease. `/health` stays the liveness probe.
+ */
+export function readiness(db: DB, lease: Lease): Readiness {
+  let databaseWritable = false;
+  let migrationsApplied = false;
+  try {
+    // BEGIN IMMEDIATE takes the write lock (waiting up to busy_timeout) without writing anything.
+    db.$client.exec('begin immediate; rollback;');
+    databaseWritable = true;
+  } catch {}
+  try {
+    const applied = (db.$client.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number }).n;
+    migrationsApplied = applied >= migrationCount();
+  } catch {}
+  let row: { holder: string; expiresAt: number } | null = null;
+  try {
+    row = lease.current();
+  } catch {}
+  return {
+    ready: databaseWritable && migrationsApplied,
+    checks: { databaseWritable, migrationsApplied },
+    periodicWork: {
+      holder: row?.holder ?? null,
+      thisProcess: row?.holder === lease.holder,
+      expiresAt: row ? new Date(row.expiresAt).toISOString() : null,
+    },
+  };
+}
