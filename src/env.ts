@@ -28,7 +28,9 @@ const EnvSchema = z.object({
    * compiler emit it). Clients may then send `documentId` instead of `query`.
    */
   PERSISTED_OPERATIONS: z.string().min(1).optional(),
-  /** With a manifest: refuse every operation that is not in it (PERSISTED_OPERATIONS_ONLY). */
+  /**
+   * Refuse every operation that is not a trusted document: the dashboard's (always trusted) or PERSISTED_OPERATIONS'.
+   */
   PERSISTED_OPERATIONS_ONLY: bool.default(false),
   /**
    * Browser origins allowed to call the API (comma-separated, e.g. https://dash.example.com). Unset: any origin, without
@@ -95,16 +97,6 @@ const EnvSchema = z.object({
   RIS_LIVE_BATCH_MS: int(1, 60_000).default(250),
 });
 
-const CheckedEnvSchema = EnvSchema.superRefine((env, ctx) => {
-  if (env.PERSISTED_OPERATIONS_ONLY && !env.PERSISTED_OPERATIONS) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['PERSISTED_OPERATIONS_ONLY'],
-      message: 'needs PERSISTED_OPERATIONS (the manifest of trusted documents)',
-    });
-  }
-});
-
 export type Env = z.infer<typeof EnvSchema>;
 
 export class EnvError extends Error {
@@ -116,7 +108,7 @@ export class EnvError extends Error {
 
 /** Parses an environment (process.env by default). Throws EnvError listing every problem. */
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
-  const result = CheckedEnvSchema.safeParse(source);
+  const result = EnvSchema.safeParse(source);
   if (!result.success) {
     throw new EnvError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
   }
