@@ -91,11 +91,19 @@ function signIn(value: string) {
   sessionStorage.setItem(TOKEN_KEY, value);
   $('signin').hidden = true;
   $('signout').hidden = false;
-  session = new Session(value);
-  session.start().catch((error: unknown) => {
-    if (error instanceof SignedOut) signOut(error.message);
-    else console.error(error);
-  });
+  const current = new Session(value);
+  session = current;
+  // The first state query; if the server cannot be reached yet, try again until it can (or the user signs out).
+  const attempt = (): void =>
+    void current.start().catch((error: unknown) => {
+      if (error instanceof SignedOut) return signOut(error.message);
+      console.error(error);
+      setStatus('reconnecting');
+      setTimeout(() => {
+        if (session === current) attempt();
+      }, 2000);
+    });
+  attempt();
 }
 
 // ------------------------------------------------------------------------------------------------ API
