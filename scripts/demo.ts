@@ -264,6 +264,8 @@ const timer = setInterval(
 console.log(`
 peerwatch demo running at ${http}  (GraphiQL: open it in a browser)
 
+Dashboard (contoso, live): ${http.replace(/\/graphql$/, '/dashboard')}#token=${customerToken}
+
 Tokens (shown once; paste into GraphiQL's Headers tab as {"Authorization": "Bearer <token>"}):
   OPERATOR   ${operatorToken}${env.OPERATOR_TOKEN ? '  (from OPERATOR_TOKEN)' : '  (random for this run; set OPERATOR_TOKEN to fix it)'}
   CUSTOMER   ${customerToken}  (contoso)

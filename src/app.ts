@@ -15,6 +15,7 @@ import type { Env } from './env.js';
 import { AuthenticationError, DomainError } from './errors.js';
 import { RisLiveClient } from './feeds/ris-live.js';
 import { corsOptions, useCompression } from './http/browser.js';
+import { createDashboard, dashboardOperations } from './http/dashboard.js';
 import { handleRisIngest } from './http/ingest-ris.js';
 import { toListenError } from './http/listen.js';
 import { loadPersistedOperations, resolveWsOperation, usePersisted } from './http/persisted-operations.js';
@@ -155,7 +156,15 @@ export function buildApp(options: AppOptions): App {
       onListenerError: (error, topic) => logger.error({ err: error, topic }, 'pubsub listener failed'),
     });
   const live = new LiveOperations();
-  const persisted = env.PERSISTED_OPERATIONS ? loadPersistedOperations(env.PERSISTED_OPERATIONS) : null;
+  // Trusted documents: the dashboard's own (it only sends hashes) plus the configured manifest, if any. With
+  // PERSISTED_OPERATIONS_ONLY and no manifest, only the dashboard's operations run.
+  const persisted = new Map([
+    ...dashboardOperations(),
+    ...(env.PERSISTED_OPERATIONS ? loadPersistedOperations(env.PERSISTED_OPERATIONS) : []),
+  ]);
+  const dashboard = createDashboard({
+    onBuildError: (error) => logger.error({ err: errorForLog(error) }, 'dashboard build failed'),
+  });
   const realtime = { live, replaySlots: new Semaphore(env.MAX_CONCURRENT_REPLAYS) };
   const telemetry = new TelemetryEngine({ db, pubsub, clock, logger, env });
   const deps: ServiceDeps = { db, pubsub, clock, logger, env, telemetry };
@@ -205,7 +214,7 @@ query Partners {
     plugins: [
       bodyLimitPlugin(env.MAX_BODY_BYTES),
       errorCodesPlugin(),
-      ...(persisted ? [usePersisted(persisted, env.PERSISTED_OPERATIONS_ONLY)] : []),
+      usePersisted(persisted, env.PERSISTED_OPERATIONS_ONLY),
       useCompression(),
       EnvelopArmorPlugin({
         maxDepth: { n: env.MAX_DEPTH },
@@ -284,6 +293,7 @@ query Partners {
       });
       return;
     }
+    if (await dashboard.handle(path ?? '/', req, res)) return;
     if (path === '/schema.graphql' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(printedSchema());
@@ -408,13 +418,11 @@ query Partners {
           params,
           connectionParams: { viewer },
         });
-        const query = persisted
-          ? resolveWsOperation(
-              persisted,
-              env.PERSISTED_OPERATIONS_ONLY,
-              params as Parameters<typeof resolveWsOperation>[2],
-            )
-          : params.query;
+        const query = resolveWsOperation(
+          persisted,
+          env.PERSISTED_OPERATIONS_ONLY,
+          params as Parameters<typeof resolveWsOperation>[2],
+        );
         if (query instanceof GraphQLError) return [query];
         let document: ReturnType<typeof enveloped.parse>;
         try {
@@ -473,6 +481,7 @@ query Partners {
       });
       telemetry.start();
       tokenGuard.start();
+      dashboard.warm();
       risLive?.start();
       const bound = (httpServer.address() as AddressInfo).port;
       const shownHost = host.includes(':') ? `[${host}]` : host;

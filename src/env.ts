@@ -28,7 +28,9 @@ const EnvSchema = z.object({
    * compiler emit it). Clients may then send `documentId` instead of `query`.
    */
   PERSISTED_OPERATIONS: z.string().min(1).optional(),
-  /** With a manifest: refuse every operation that is not in it (PERSISTED_OPERATIONS_ONLY). */
+  /**
+   * Refuse every operation that is not a trusted document: the dashboard's (always trusted) or PERSISTED_OPERATIONS'.
+   */
   PERSISTED_OPERATIONS_ONLY: bool.default(false),
   /**
    * Browser origins allowed to call the API (comma-separated, e.g. https://dash.example.com). Unset: any origin, without
@@ -106,13 +108,6 @@ const CheckedEnvSchema = EnvSchema.superRefine((env, ctx) => {
       code: 'custom',
       path: ['LEASE_SECONDS'],
       message: `must be longer than TELEMETRY_TICK_SECONDS (${env.TELEMETRY_TICK_SECONDS}), or the lease lapses between ticks`,
-    });
-  }
-  if (env.PERSISTED_OPERATIONS_ONLY && !env.PERSISTED_OPERATIONS) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['PERSISTED_OPERATIONS_ONLY'],
-      message: 'needs PERSISTED_OPERATIONS (the manifest of trusted documents)',
     });
   }
 });

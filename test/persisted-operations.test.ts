@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env.js';
+import { DASHBOARD_MANIFEST } from '../src/http/dashboard.js';
 import { createTestApp, OPERATOR_TOKEN, type TestApp } from './helpers/app.js';
 import { wsSubscribe } from './helpers/telemetry-kit.js';
 
@@ -107,7 +108,20 @@ describe('PERSISTED_OPERATIONS without _ONLY', () => {
     }
   });
 
-  it('refuses PERSISTED_OPERATIONS_ONLY without a manifest at start', () => {
-    expect(() => parseEnv({ PERSISTED_OPERATIONS_ONLY: 'true' })).toThrow(/PERSISTED_OPERATIONS/);
+  it("PERSISTED_OPERATIONS_ONLY without a manifest runs the dashboard's trusted documents only (issue 10)", async () => {
+    expect(parseEnv({ PERSISTED_OPERATIONS_ONLY: 'true' }).PERSISTED_OPERATIONS_ONLY).toBe(true);
+    const t = await createTestApp({ PERSISTED_OPERATIONS_ONLY: true });
+    try {
+      const dashboard = Object.entries(
+        JSON.parse(readFileSync(DASHBOARD_MANIFEST, 'utf8')) as Record<string, string>,
+      ).find(([, doc]) => doc.startsWith('query DashboardViewer'));
+      expect((await post(t, { documentId: dashboard![0] })).json.data.viewer.role).toBe('OPERATOR');
+      expect((await post(t, { query: VIEWER })).json.errors[0].extensions.code).toBe('PERSISTED_OPERATIONS_ONLY');
+      expect((await post(t, { documentId: sha(COUNTRIES) })).json.errors[0].extensions.code).toBe(
+        'PERSISTED_OPERATION_NOT_FOUND',
+      );
+    } finally {
+      await t.close();
+    }
   });
 });
