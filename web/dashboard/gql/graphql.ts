@@ -4,46 +4,78 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
-/** Severity, ordered INFORMATION < WARNING < ERROR < CRITICAL. */
+/** Severity, ordered INFORMATION < WARNING < ERROR < CRITICAL; `minLevel` filters keep that level and above. */
 export type EventLevel =
+  /** Possible hijack: the prefix or a more-specific announced from an unexpected origin. */
   | 'CRITICAL'
+  /** Service affected: a prefix failed validation, a route leak, visibility loss, a wrong origin on the backup route. */
   | 'ERROR'
+  /** Routine: a route announced, a path chosen, validation or latency back to normal. */
   | 'INFORMATION'
+  /** Worth a look: a withdrawal, a new more-specific from the expected origin, degraded latency. */
   | 'WARNING';
 
-/** Route, visibility, validation and latency events. The Azure name (azureEventType) is given where Azure defines one, e.g. ORIGIN_AS_CHANGE is Azure's PrefixOriginAsChangeEvent. */
+/** Route, visibility, validation and latency events. The Azure name (azureEventType) is given where Azure defines one, e.g. ORIGIN_AS_CHANGE is Azure's PrefixOriginAsChangeEvent. The origin checks (ORIGIN_AS_CHANGE, BACKUP_ROUTE_ORIGIN_AS_CHANGE, MORE_SPECIFIC_HIJACK, NEW_MORE_SPECIFIC) run once the prefix has expected origin ASNs (given, or learned at first verification). */
 export type PrefixEventType =
+  /** The best route (shortest AS path) received at the primary location changed; asPath shows the new one. Azure PrefixActivePath. Level INFORMATION. */
   | 'ACTIVE_PATH'
+  /** The partner announced the registered prefix on one of its sessions at the primary peering location. Azure PrefixAnnouncementEvent. Level INFORMATION. */
   | 'ANNOUNCEMENT'
+  /** The best route received at the backup location changed; asPath shows the new one. Azure PrefixBackupPath. Level INFORMATION. */
   | 'BACKUP_PATH'
+  /** The partner announced the registered prefix on one of its sessions at the backup location. Azure PrefixBackupRouteAnnouncementEvent. Level INFORMATION. */
   | 'BACKUP_ROUTE_ANNOUNCEMENT'
+  /** The partner's backup-location sessions receive the registered prefix from an unexpected origin AS. Azure PrefixBackupRouteOriginAsChangeEvent. Level ERROR. */
   | 'BACKUP_ROUTE_ORIGIN_AS_CHANGE'
+  /** The partner withdrew the registered prefix on one of its sessions at the backup location. Azure PrefixBackupRouteWithdrawalEvent. Level WARNING. */
   | 'BACKUP_ROUTE_WITHDRAWAL'
+  /** A closed 5-minute bucket's p95 exceeded the prefix's threshold: max(2 x median, median + 20 ms) of the trailing 24 hours of 5-minute p95s, once 12 such buckets exist. One event per episode. No Azure equivalent. Level WARNING. */
   | 'LATENCY_DEGRADED'
+  /** p95 latency has been back under the threshold for 2 consecutive 5-minute buckets. No Azure equivalent. Level INFORMATION. */
   | 'LATENCY_RECOVERED'
+  /** A more-specific of the registered prefix is announced from an unexpected origin, seen by at least HIJACK_MIN_PEERS peers: traffic to it is diverted. No Azure equivalent. Level CRITICAL. */
   | 'MORE_SPECIFIC_HIJACK'
+  /** A more-specific of the registered prefix appeared from the expected origin; it may bypass Peering Service. No Azure equivalent. Level WARNING. */
   | 'NEW_MORE_SPECIFIC'
+  /** The exact registered prefix is announced from an unexpected origin AS, seen by at least HIJACK_MIN_PEERS (default 2) distinct peers: a possible hijack. Azure PrefixOriginAsChangeEvent. Level CRITICAL. */
   | 'ORIGIN_AS_CHANGE'
+  /** An AS next to the origin is neither the partner nor one of the expectedUpstreamAsns (checked only when those were given). No Azure equivalent. Level ERROR. */
   | 'ROUTE_LEAK'
+  /** The prefix changed validationState (see summary); level ERROR into FAILED, WARNING into WARNING, else INFORMATION. No Azure equivalent. */
   | 'VALIDATION_STATE_CHANGED'
+  /** Fewer than VISIBILITY_THRESHOLD (default 50%) of the internet vantage points that saw the prefix in the last 24 hours still see it. No Azure equivalent. Level ERROR. */
   | 'VISIBILITY_LOSS'
+  /** Visibility is back at or above VISIBILITY_THRESHOLD after a VISIBILITY_LOSS. No Azure equivalent. Level INFORMATION. */
   | 'VISIBILITY_RESTORED'
+  /** The partner withdrew the registered prefix on one of its sessions at the primary location; traffic uses the remaining sessions or the backup location. Azure PrefixWithdrawalEvent. Level WARNING. */
   | 'WITHDRAWAL';
 
-/** PENDING: waiting for the partner to announce the prefix. VERIFIED: announced correctly on every required session. WARNING: was verified, now some required session lost it or breaks a rule. FAILED: see errorMessage. */
+/** Azure's prefix validation state. peerwatch produces PENDING, VERIFIED, WARNING and FAILED; NONE, INVALID and UNKNOWN are kept from the Azure model and never appear. */
 export type PrefixValidationState =
+  /** Never verified within the validation timeout (VALIDATION_TIMEOUT_SECONDS, default 15 minutes), announced breaking a rule, lost on every required session, or the partner has no session there; errorMessage says why. Becomes VERIFIED again once announced correctly. */
   | 'FAILED'
+  /** Azure's "Invalid". Never produced by peerwatch: kept from Azure's Peering Service model so clients can share one; a malformed prefix is refused at registration (INVALID_PREFIX) instead. */
   | 'INVALID'
+  /** Azure's "None". Never produced by peerwatch: kept from Azure's Peering Service model so clients can share one. */
   | 'NONE'
+  /** Just registered: waiting for the partner to announce it on its required sessions, until the validation timeout. */
   | 'PENDING'
+  /** Azure's "Unknown". Never produced by peerwatch: kept from Azure's Peering Service model so clients can share one. */
   | 'UNKNOWN'
+  /** Announced correctly on every required session (the partner's sessions at the primary and backup locations): community 8075:8007, AS path of at most 3 ASNs, no private ASN, no prepending, an expected origin. */
   | 'VERIFIED'
+  /** Was verified; now some (not all) required sessions lost it or break a rule. errorMessage says which. */
   | 'WARNING';
 
+/** Azure's ARM provisioning state of a peering service. peerwatch writes synchronously, so only SUCCEEDED appears; the other values exist for compatibility with Azure clients. */
 export type ProvisioningState =
+  /** Azure's "Deleting", while an ARM delete is in flight. Never produced by peerwatch: kept from Azure's Peering Service model so clients can share one; deletePeeringService is immediate. */
   | 'DELETING'
+  /** Azure's "Failed" provisioning. Never produced by peerwatch: kept from Azure's Peering Service model so clients can share one; a refused create returns userErrors and writes nothing. */
   | 'FAILED'
+  /** The peering service is provisioned. Every peering service peerwatch serves is in this state. */
   | 'SUCCEEDED'
+  /** Azure's "Updating", while an ARM update is in flight. Never produced by peerwatch: kept from Azure's Peering Service model so clients can share one; peerwatch writes synchronously. */
   | 'UPDATING';
 
 export type DashboardViewerQueryVariables = Exact<{ [key: string]: never; }>;
