@@ -20,6 +20,7 @@ import { handleRisIngest } from './http/ingest-ris.js';
 import { toListenError } from './http/listen.js';
 import { loadPersistedOperations, resolveWsOperation, usePersisted } from './http/persisted-operations.js';
 import { errorForLog, type Logger, truncate } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
 import { readiness } from './observability/readiness.js';
 import { yogaLogger } from './observability/yoga-logger.js';
 import { type AppPubSub, createAppPubSub } from './pubsub.js';
@@ -120,6 +121,11 @@ function errorCodesPlugin(): Plugin {
   };
 }
 
+const isSqliteBusy = (error: unknown): boolean => {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  return (original as { code?: unknown } | null)?.code === 'SQLITE_BUSY';
+};
+
 /** Rejects HTTP bodies over the limit before they are read (413), and chunked bodies we cannot size (411). */
 function bodyLimitPlugin(maxBytes: number): Plugin {
   return {
@@ -165,8 +171,15 @@ export function buildApp(options: AppOptions): App {
   const dashboard = createDashboard({
     onBuildError: (error) => logger.error({ err: errorForLog(error) }, 'dashboard build failed'),
   });
-  const realtime = { live, replaySlots: new Semaphore(env.MAX_CONCURRENT_REPLAYS) };
+  const metrics = createMetrics({ db, live, pubsub });
+  const trustedTexts = new Set(persisted.values());
+  const realtime = {
+    live,
+    replaySlots: new Semaphore(env.MAX_CONCURRENT_REPLAYS),
+    observeDeliveryLag: metrics.observeDeliveryLag,
+  };
   const telemetry = new TelemetryEngine({ db, pubsub, clock, logger, env });
+  telemetry.onIngest = metrics.observeIngest;
   const deps: ServiceDeps = { db, pubsub, clock, logger, env, telemetry };
   const risLive = env.RIS_LIVE_URL
     ? new RisLiveClient({ url: env.RIS_LIVE_URL, db, pubsub, logger, clock, telemetry, settings: env })
@@ -194,7 +207,12 @@ export function buildApp(options: AppOptions): App {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     cors: corsOptions(env.CORS_ORIGINS),
-    maskedErrors: { maskError },
+    maskedErrors: {
+      maskError: (error, message, isDev) => {
+        if (isSqliteBusy(error)) metrics.countBusy();
+        return maskError(error, message, isDev);
+      },
+    },
     graphiql: env.GRAPHIQL
       ? {
           title: 'peerwatch',
@@ -226,7 +244,8 @@ query Partners {
         blockFieldSuggestion: { enabled: env.NODE_ENV === 'production' },
       }),
       ...(env.INTROSPECTION ? [] : [useDisableIntrospection()]),
-      useLiveOperations(live),
+      useLiveOperations(live, { onOverflow: metrics.countOverflow }),
+      metrics.yogaPlugin((text) => trustedTexts.has(text)),
       useMultiplexedSubscriptions(),
       useSubscriptionCost(
         env.MAX_COST,
@@ -272,6 +291,17 @@ query Partners {
       );
       return;
     }
+    if (path === '/metrics' && req.method === 'GET') {
+      if (env.METRICS_TOKEN && req.headers.authorization !== `Bearer ${env.METRICS_TOKEN}`) {
+        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' });
+        res.end('METRICS_TOKEN required\n');
+        return;
+      }
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
     if (path === '/ready' && (req.method === 'GET' || req.method === 'HEAD')) {
       const state = readiness(db, telemetry.lease);
       res.writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' });
@@ -312,6 +342,17 @@ query Partners {
       return;
     }
     inFlight.add(res);
+    const started = performance.now();
+    res.once('finish', () => {
+      // Streams (SSE) last as long as the subscription: not a request duration.
+      if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
+      metrics.observeHttp(
+        (req.url ?? '/').split('?')[0] ?? '/',
+        req.method ?? 'GET',
+        res.statusCode,
+        (performance.now() - started) / 1000,
+      );
+    });
     res.once('close', () => {
       inFlight.delete(res);
       // Once its last response is written, a keep-alive connection must not hold shutdown up.

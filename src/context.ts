@@ -20,6 +20,8 @@ export interface Realtime {
   live: LiveOperations;
   /** Bounds concurrent replay reads (MAX_CONCURRENT_REPLAYS). */
   replaySlots: Semaphore;
+  /** Told the lag from commit to hand-over of each live event, per subscriber (metrics). */
+  observeDeliveryLag?: (seconds: number) => void;
 }
 
 export function createContext(

@@ -23,6 +23,12 @@ const EnvSchema = z.object({
     .optional()
     .or(z.literal('').transform(() => undefined)),
   GRAPHIQL: bool.default(true),
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   /**
    * A trusted-documents manifest (JSON: hash -> document, as GraphQL Code Generator's client preset or the Relay
    * compiler emit it). Clients may then send `documentId` instead of `query`.

@@ -12,7 +12,10 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
  * can end it from outside (shutdown, token revoked or expired). graphql-ws operations carry the socket in their
  * initial context (see app.ts); anything else streaming is SSE.
  */
-export function useLiveOperations(registry: LiveOperations): Plugin<Context & { socket?: unknown }> {
+export function useLiveOperations(
+  registry: LiveOperations,
+  hooks: { onOverflow?: () => void } = {},
+): Plugin<Context & { socket?: unknown }> {
   return {
     onSubscribe({ args }) {
       const context = args.contextValue as Context & { socket?: unknown };
@@ -37,6 +40,9 @@ export function useLiveOperations(registry: LiveOperations): Plugin<Context & { 
                 return item;
               } catch (error) {
                 unregister();
+                if ((error as { extensions?: { code?: unknown } }).extensions?.code === 'SUBSCRIPTION_OVERFLOW') {
+                  hooks.onOverflow?.();
+                }
                 throw error;
               }
             },

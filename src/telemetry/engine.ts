@@ -119,6 +119,9 @@ export class TelemetryEngine implements TelemetryHooks {
 
   private leaseRow: Lease | null = null;
 
+  /** Told each ingestion transaction: its kind, how many items, how long (metrics). */
+  onIngest?: (kind: 'routes' | 'latency', count: number, seconds: number) => void;
+
   /** The periodic-work lease (see start); created on first use, once the database is migrated. */
   get lease(): Lease {
     this.leaseRow ??= new Lease(this.deps.db, 'telemetry-tick', this.deps.env.LEASE_SECONDS * 1000);
@@ -200,6 +203,7 @@ export class TelemetryEngine implements TelemetryHooks {
     if (!updates.length) return { accepted: 0, ignored: 0 };
     const now = this.deps.clock.now();
     const outbox = newOutbox(now);
+    const started = performance.now();
     const { ignored } = inTransaction(this.deps.db, (tx) => {
       const result = applyRouteBatch(
         tx,
@@ -214,6 +218,7 @@ export class TelemetryEngine implements TelemetryHooks {
       this.feeds.recordBatch(source, updates, now);
       return result;
     });
+    this.onIngest?.('routes', updates.length, (performance.now() - started) / 1000);
     this.publish(outbox);
     return { accepted: updates.length, ignored };
   }
@@ -228,6 +233,7 @@ export class TelemetryEngine implements TelemetryHooks {
     });
     if (!samples.length) return { accepted: 0, ignored: 0, rejected: userErrors.length, userErrors };
     const outbox = newOutbox(now);
+    const started = performance.now();
     const { touched, matched } = inTransaction(this.deps.db, (tx) => {
       const result = recordSamples(this.q.latency, this.q.watch, samples);
       // A 5-minute bucket is closed once a later sample for the same prefix arrived.
@@ -237,6 +243,7 @@ export class TelemetryEngine implements TelemetryHooks {
       }
       return result;
     });
+    this.onIngest?.('latency', samples.length, (performance.now() - started) / 1000);
     this.publish(outbox);
     this.latencyPublisher.pushAll(
       touched.map(({ watched, measuredPrefix, granularity, start }) => [

@@ -77,6 +77,8 @@ interface StreamOptions {
   queueLimit: number;
   /** Bounds how many streams read replay pages at once, so one client's replays cannot starve the others. */
   replaySlots: Semaphore;
+  /** Told the lag (seconds) from commit to hand-over of each live event. */
+  onDeliver?: (seconds: number) => void;
 }
 
 interface Control {
@@ -151,6 +153,7 @@ async function* streamEvents(options: StreamOptions, waiter: Control): AsyncGene
       }
       const event = buffer[index++] as PrefixEventRecord;
       if (event.seq <= lastSeq) continue;
+      options.onDeliver?.((Date.now() - event.recordedAt) / 1000);
       yield event;
       lastSeq = event.seq;
     }

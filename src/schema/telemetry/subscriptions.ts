@@ -154,6 +154,7 @@ builder.subscriptionFields((t) => ({
           afterSeq,
           queueLimit: ctx.deps.env.SUBSCRIPTION_QUEUE_LIMIT,
           replaySlots: ctx.realtime.replaySlots,
+          onDeliver: ctx.realtime.observeDeliveryLag,
         }),
       );
     },
