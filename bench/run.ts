@@ -606,7 +606,8 @@ if (runs('delivery')) {
   const bytes = (await deliveryOf(0)).bytes;
   await tell({ op: 'close' }, 'closed');
   await until('the probe to end', () => app.live.size === 0);
-  const frame = JSON.stringify({ id: '1', type: 'next', payload: { data: 'x'.repeat(Math.max(0, bytes - 52)) } });
+  const wrap = (filler: string) => JSON.stringify({ id: '1', type: 'next', payload: { data: filler } });
+  const frame = wrap('x'.repeat(Math.max(0, bytes - Buffer.byteLength(wrap('')))));
   log(`delivery: event frame ${bytes} bytes (bare broadcast frame ${Buffer.byteLength(frame)} bytes)`);
 
   for (const n of SIZES) {
