@@ -5,7 +5,8 @@
  * measures.
  *
  * peerwatch runs in this process (buildApp + start, file database in WAL as in production); the subscriber side
- * runs in a child process (bench/subscribers.ts). Run with --expose-gc (the npm script does) for the heap row.
+ * runs in a child process (bench/subscribers.ts). Run with --expose-gc (the npm script does) for the heap row, and
+ * with NODE_ENV=production (the npm script does) as a deployment would: graphql-js skips its development-mode checks.
  *
  *   BENCH_ONLY          comma-separated rows: delivery (with heap), ingest-mix, ingest-relevant, dashboard, latency,
  *                       replay, backfill (default: all)
@@ -69,6 +70,9 @@ const now = () => performance.timeOrigin + performance.now();
 const began = performance.now();
 const log = (message: string) =>
   process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+if (process.env.NODE_ENV !== 'production') {
+  log(`NODE_ENV is ${process.env.NODE_ENV ?? 'unset'}, not production: graphql-js runs its development checks`);
+}
 
 // ---------------------------------------------------------------- results
 
