@@ -135,115 +135,151 @@ function childPageLoader<Row>(
   );
 }
 
+/** A value made on first use: a subscription's context holds loaders it may never touch. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+}
+
 export function createLoaders(db: DB, viewer: Viewer) {
   const scope: ServiceScope = serviceScope(viewer);
 
-  const partner = new DataLoader<number, PartnerRow | null>(async (ids) =>
-    byId(
-      ids,
-      db
-        .select()
-        .from(partners)
-        .where(inArray(partners.id, [...ids]))
-        .all(),
-      (r) => r.id,
-    ),
+  const partner = lazy(
+    () =>
+      new DataLoader<number, PartnerRow | null>(async (ids) =>
+        byId(
+          ids,
+          db
+            .select()
+            .from(partners)
+            .where(inArray(partners.id, [...ids]))
+            .all(),
+          (r) => r.id,
+        ),
+      ),
   );
 
-  const peeringLocation = new DataLoader<number, PeeringLocationRow | null>(async (ids) =>
-    byId(
-      ids,
-      db
-        .select()
-        .from(peeringLocations)
-        .where(inArray(peeringLocations.id, [...ids]))
-        .all(),
-      (r) => r.id,
-    ),
+  const peeringLocation = lazy(
+    () =>
+      new DataLoader<number, PeeringLocationRow | null>(async (ids) =>
+        byId(
+          ids,
+          db
+            .select()
+            .from(peeringLocations)
+            .where(inArray(peeringLocations.id, [...ids]))
+            .all(),
+          (r) => r.id,
+        ),
+      ),
   );
 
-  const partnerLocations = new DataLoader<number, PeeringLocationRow[]>(async (ids) => {
-    const rows = db
-      .select({ partnerId: partnerPeeringLocations.partnerId, location: peeringLocations })
-      .from(partnerPeeringLocations)
-      .innerJoin(peeringLocations, eq(peeringLocations.id, partnerPeeringLocations.peeringLocationId))
-      .where(inArray(partnerPeeringLocations.partnerId, [...ids]))
-      .orderBy(asc(peeringLocations.name))
-      .all();
-    return groupBy(ids, rows, (r) => r.partnerId).map((list) => list.map((r) => r.location));
-  });
+  const partnerLocations = lazy(
+    () =>
+      new DataLoader<number, PeeringLocationRow[]>(async (ids) => {
+        const rows = db
+          .select({ partnerId: partnerPeeringLocations.partnerId, location: peeringLocations })
+          .from(partnerPeeringLocations)
+          .innerJoin(peeringLocations, eq(peeringLocations.id, partnerPeeringLocations.peeringLocationId))
+          .where(inArray(partnerPeeringLocations.partnerId, [...ids]))
+          .orderBy(asc(peeringLocations.name))
+          .all();
+        return groupBy(ids, rows, (r) => r.partnerId).map((list) => list.map((r) => r.location));
+      }),
+  );
 
-  const locationPartners = new DataLoader<number, PartnerRow[]>(async (ids) => {
-    const rows = db
-      .select({ locationId: partnerPeeringLocations.peeringLocationId, partner: partners })
-      .from(partnerPeeringLocations)
-      .innerJoin(partners, eq(partners.id, partnerPeeringLocations.partnerId))
-      .where(inArray(partnerPeeringLocations.peeringLocationId, [...ids]))
-      .orderBy(asc(partners.name))
-      .all();
-    return groupBy(ids, rows, (r) => r.locationId).map((list) => list.map((r) => r.partner));
-  });
+  const locationPartners = lazy(
+    () =>
+      new DataLoader<number, PartnerRow[]>(async (ids) => {
+        const rows = db
+          .select({ locationId: partnerPeeringLocations.peeringLocationId, partner: partners })
+          .from(partnerPeeringLocations)
+          .innerJoin(partners, eq(partners.id, partnerPeeringLocations.partnerId))
+          .where(inArray(partnerPeeringLocations.peeringLocationId, [...ids]))
+          .orderBy(asc(partners.name))
+          .all();
+        return groupBy(ids, rows, (r) => r.locationId).map((list) => list.map((r) => r.partner));
+      }),
+  );
 
   /** Sessions are visible to operators and to the partner itself; callers check that first. */
-  const partnerSessions = new DataLoader<number, SessionRow[]>(async (ids) =>
-    groupBy(
-      ids,
-      db
-        .select()
-        .from(peeringSessions)
-        .where(inArray(peeringSessions.partnerId, [...ids]))
-        .orderBy(asc(peeringSessions.id))
-        .all(),
-      (r) => r.partnerId,
-    ),
+  const partnerSessions = lazy(
+    () =>
+      new DataLoader<number, SessionRow[]>(async (ids) =>
+        groupBy(
+          ids,
+          db
+            .select()
+            .from(peeringSessions)
+            .where(inArray(peeringSessions.partnerId, [...ids]))
+            .orderBy(asc(peeringSessions.id))
+            .all(),
+          (r) => r.partnerId,
+        ),
+      ),
   );
 
-  const session = new DataLoader<number, SessionRow | null>(async (ids) => {
-    const rows = db
-      .select()
-      .from(peeringSessions)
-      .where(inArray(peeringSessions.id, [...ids]))
-      .all();
-    const visible = rows.filter(
-      (r) => viewer.role === 'OPERATOR' || (viewer.role === 'PARTNER' && viewer.partnerId === r.partnerId),
-    );
-    return byId(ids, visible, (r) => r.id);
-  });
-
-  const customerLocation = new DataLoader<number, CustomerLocationView | null>(async (ids) =>
-    byId(
-      ids,
-      selectCustomerLocations(db)
-        .where(inArray(customerLocations.id, [...ids]))
-        .all(),
-      (r) => r.id,
-    ),
+  const session = lazy(
+    () =>
+      new DataLoader<number, SessionRow | null>(async (ids) => {
+        const rows = db
+          .select()
+          .from(peeringSessions)
+          .where(inArray(peeringSessions.id, [...ids]))
+          .all();
+        const visible = rows.filter(
+          (r) => viewer.role === 'OPERATOR' || (viewer.role === 'PARTNER' && viewer.partnerId === r.partnerId),
+        );
+        return byId(ids, visible, (r) => r.id);
+      }),
   );
 
-  const peeringService = new DataLoader<number, PeeringServiceRow | null>(async (ids) =>
-    byId(
-      ids,
-      db
-        .select()
-        .from(peeringServices)
-        .where(and(inArray(peeringServices.id, [...ids]), serviceScopeWhere(scope)))
-        .all(),
-      (r) => r.id,
-    ),
+  const customerLocation = lazy(
+    () =>
+      new DataLoader<number, CustomerLocationView | null>(async (ids) =>
+        byId(
+          ids,
+          selectCustomerLocations(db)
+            .where(inArray(customerLocations.id, [...ids]))
+            .all(),
+          (r) => r.id,
+        ),
+      ),
   );
 
-  const prefix = new DataLoader<number, PrefixRow | null>(async (ids) =>
-    byId(
-      ids,
-      db
-        .select({ prefix: prefixes })
-        .from(prefixes)
-        .innerJoin(peeringServices, eq(peeringServices.id, prefixes.peeringServiceId))
-        .where(and(inArray(prefixes.id, [...ids]), serviceScopeWhere(scope)))
-        .all()
-        .map((r) => r.prefix),
-      (r) => r.id,
-    ),
+  const peeringService = lazy(
+    () =>
+      new DataLoader<number, PeeringServiceRow | null>(async (ids) =>
+        byId(
+          ids,
+          db
+            .select()
+            .from(peeringServices)
+            .where(and(inArray(peeringServices.id, [...ids]), serviceScopeWhere(scope)))
+            .all(),
+          (r) => r.id,
+        ),
+      ),
+  );
+
+  const prefix = lazy(
+    () =>
+      new DataLoader<number, PrefixRow | null>(async (ids) =>
+        byId(
+          ids,
+          db
+            .select({ prefix: prefixes })
+            .from(prefixes)
+            .innerJoin(peeringServices, eq(peeringServices.id, prefixes.peeringServiceId))
+            .where(and(inArray(prefixes.id, [...ids]), serviceScopeWhere(scope)))
+            .all()
+            .map((r) => r.prefix),
+          (r) => r.id,
+        ),
+      ),
   );
 
   const eventScope = (): SQL | undefined => {
@@ -253,65 +289,101 @@ export function createLoaders(db: DB, viewer: Viewer) {
     return sql`0`;
   };
 
-  const event = new DataLoader<number, PrefixEventRecord | null>(async (seqs) =>
-    byId(
-      seqs,
-      db
-        .select()
-        .from(prefixEvents)
-        .where(and(inArray(prefixEvents.seq, [...seqs]), eventScope()))
-        .all(),
-      (r) => r.seq,
-    ),
+  const event = lazy(
+    () =>
+      new DataLoader<number, PrefixEventRecord | null>(async (seqs) =>
+        byId(
+          seqs,
+          db
+            .select()
+            .from(prefixEvents)
+            .where(and(inArray(prefixEvents.seq, [...seqs]), eventScope()))
+            .all(),
+          (r) => r.seq,
+        ),
+      ),
   );
 
-  const customer = new DataLoader<number, CustomerRow | null>(async (ids) => {
-    const visible = [...ids].filter(
-      (id) => viewer.role === 'OPERATOR' || (viewer.role === 'CUSTOMER' && viewer.customerId === id),
-    );
-    return byId(
-      ids,
-      visible.length ? db.select().from(customers).where(inArray(customers.id, visible)).all() : [],
-      (r) => r.id,
-    );
-  });
+  const customer = lazy(
+    () =>
+      new DataLoader<number, CustomerRow | null>(async (ids) => {
+        const visible = [...ids].filter(
+          (id) => viewer.role === 'OPERATOR' || (viewer.role === 'CUSTOMER' && viewer.customerId === id),
+        );
+        return byId(
+          ids,
+          visible.length ? db.select().from(customers).where(inArray(customers.id, visible)).all() : [],
+          (r) => r.id,
+        );
+      }),
+  );
 
   /** A page of prefixes for each of many peering services (the parents were already scope-checked). */
-  const servicePrefixes = childPageLoader<PrefixRow>(db, {
-    kind: PREFIX_CURSOR_KIND,
-    table: prefixes,
-    parent: prefixes.peeringServiceId,
-    key: prefixes.id,
-    parentOf: (r) => r.peeringServiceId,
-    keyOf: (r) => r.id,
-  });
+  const servicePrefixes = lazy(() =>
+    childPageLoader<PrefixRow>(db, {
+      kind: PREFIX_CURSOR_KIND,
+      table: prefixes,
+      parent: prefixes.peeringServiceId,
+      key: prefixes.id,
+      parentOf: (r) => r.peeringServiceId,
+      keyOf: (r) => r.id,
+    }),
+  );
 
   /** A page of events for each of many prefixes (the parents were already scope-checked). */
-  const prefixEventPages = childPageLoader<PrefixEventRecord>(db, {
-    kind: EVENT_CURSOR_KIND,
-    table: prefixEvents,
-    parent: prefixEvents.prefixId,
-    key: prefixEvents.seq,
-    parentOf: (r) => r.prefixId,
-    keyOf: (r) => r.seq,
-    where: (k) => (k.minLevel ? gte(prefixEvents.levelRank, levelRank(k.minLevel)) : undefined),
-  });
+  const prefixEventPages = lazy(() =>
+    childPageLoader<PrefixEventRecord>(db, {
+      kind: EVENT_CURSOR_KIND,
+      table: prefixEvents,
+      parent: prefixEvents.prefixId,
+      key: prefixEvents.seq,
+      parentOf: (r) => r.prefixId,
+      keyOf: (r) => r.seq,
+      where: (k) => (k.minLevel ? gte(prefixEvents.levelRank, levelRank(k.minLevel)) : undefined),
+    }),
+  );
 
   return {
     scope,
-    partner,
-    peeringLocation,
-    partnerLocations,
-    locationPartners,
-    partnerSessions,
-    session,
-    customerLocation,
-    peeringService,
-    prefix,
-    event,
-    customer,
-    servicePrefixes,
-    prefixEventPages,
+    get partner() {
+      return partner();
+    },
+    get peeringLocation() {
+      return peeringLocation();
+    },
+    get partnerLocations() {
+      return partnerLocations();
+    },
+    get locationPartners() {
+      return locationPartners();
+    },
+    get partnerSessions() {
+      return partnerSessions();
+    },
+    get session() {
+      return session();
+    },
+    get customerLocation() {
+      return customerLocation();
+    },
+    get peeringService() {
+      return peeringService();
+    },
+    get prefix() {
+      return prefix();
+    },
+    get event() {
+      return event();
+    },
+    get customer() {
+      return customer();
+    },
+    get servicePrefixes() {
+      return servicePrefixes();
+    },
+    get prefixEventPages() {
+      return prefixEventPages();
+    },
   };
 }
 
