@@ -12,7 +12,7 @@ import {
 import { listPrefixes } from '../../services/prefix-reads.js';
 import { addPrefix, registerPartnerPrefix, removePrefix } from '../../services/prefixes.js';
 import { requireReader } from '../../services/viewer.js';
-import { builder } from '../builder.js';
+import { builder, type PothosTypes } from '../builder.js';
 import {
   AsnScalar,
   decodeId,
@@ -52,9 +52,11 @@ const TagInput = builder.inputType('TagInput', {
   }),
 });
 
-const PrefixInput = builder.inputType('PrefixInput', {
-  description: 'A prefix to register with a new peering service (createPeeringService); the same rules as addPrefix.',
-  fields: (t) => ({
+/** The fields a prefix is registered with, shared by PrefixInput and AddPrefixInput (the same rules apply). */
+function prefixFields(
+  t: PothosSchemaTypes.InputFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<PothosTypes>, 'InputObject'>,
+) {
+  return {
     name: t.string({
       required: true,
       description: '[A-Za-z0-9_.-]{1,63} (INVALID_INPUT), unique per peering service, case-insensitive (NAME_TAKEN).',
@@ -79,7 +81,12 @@ const PrefixInput = builder.inputType('PrefixInput', {
       type: [AsnScalar],
       description: `ASNs allowed next to the origin besides the partner's, at most 64. When given, any other neighbour raises ROUTE_LEAK. ${ASN_LIST_DESCRIPTION}`,
     }),
-  }),
+  };
+}
+
+const PrefixInput = builder.inputType('PrefixInput', {
+  description: 'A prefix to register with a new peering service (createPeeringService); the same rules as addPrefix.',
+  fields: (t) => prefixFields(t),
 });
 
 const CreatePeeringServiceInput = builder.inputType('CreatePeeringServiceInput', {
@@ -143,30 +150,7 @@ const AddPrefixInput = builder.inputType('AddPrefixInput', {
       required: true,
       description: 'The PeeringService to add it to; it holds at most 200 prefixes (LIMIT_EXCEEDED).',
     }),
-    name: t.string({
-      required: true,
-      description: '[A-Za-z0-9_.-]{1,63} (INVALID_INPUT), unique per peering service, case-insensitive (NAME_TAKEN).',
-    }),
-    prefix: t.string({
-      required: true,
-      description:
-        'IPv4 or IPv6 CIDR with no host bits set (INVALID_PREFIX), outside private and special-use space ' +
-        '(PRIVATE_PREFIX), overlapping no registered prefix (PREFIX_OVERLAP).',
-    }),
-    prefixKey: t.string({
-      required: true,
-      description:
-        "The key the service's partner issued (registerPartnerPrefix) for this prefix or one covering it " +
-        '(PREFIX_KEY_MISMATCH otherwise).',
-    }),
-    originAsns: t.field({
-      type: [AsnScalar],
-      description: `Expected origin ASNs, at most 16, as in PrefixInput. ${ASN_LIST_DESCRIPTION}`,
-    }),
-    expectedUpstreamAsns: t.field({
-      type: [AsnScalar],
-      description: `ASNs allowed next to the origin besides the partner's, at most 64, as in PrefixInput. ${ASN_LIST_DESCRIPTION}`,
-    }),
+    ...prefixFields(t),
   }),
 });
 const AddPrefixPayload = payloadType<PrefixRow>(
