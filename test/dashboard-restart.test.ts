@@ -1,15 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OPERATOR_TOKEN } from './helpers/app.js';
 import { describeBrowser, launchBrowser, screenshot } from './helpers/browser.js';
 import { sessionsOf } from './helpers/factories.js';
+import { freePort, startServer, tempDir } from './helpers/server-process.js';
 
 /**
  * Issue 10: the dashboard while the real server (src/server.ts, a child process) restarts under it. The server runs
@@ -17,7 +14,6 @@ import { sessionsOf } from './helpers/factories.js';
  * trusted documents of a manifest of its own (PERSISTED_OPERATIONS).
  */
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
 const OPS = {
@@ -34,25 +30,15 @@ const OPS = {
   events: 'query E { prefixEvents(first: 100) { edges { cursor } } }',
 };
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
 describeBrowser('dashboard across a server restart', () => {
   let dir: string;
   let port: number;
   let base: string;
   let browser: Browser;
-  let server: { child: ChildProcess; output: string[]; exited: Promise<number | null> } | null = null;
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'peerwatch-dashboard-restart-'));
+    dir = tempDir();
     writeFileSync(
       join(dir, 'test-operations.json'),
       JSON.stringify(Object.fromEntries(Object.values(OPS).map((text) => [sha(text), text]))),
@@ -64,35 +50,16 @@ describeBrowser('dashboard across a server restart', () => {
   afterAll(async () => {
     await browser?.close();
     server?.child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
   });
 
   async function start() {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        PORT: String(port),
-        DATABASE_PATH: join(dir, 'peerwatch.db'),
-        OPERATOR_TOKEN,
-        PERSISTED_OPERATIONS: join(dir, 'test-operations.json'),
-        PERSISTED_OPERATIONS_ONLY: 'true',
-        SHUTDOWN_GRACE_SECONDS: '2',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    server = await startServer({
+      PORT: String(port),
+      DATABASE_PATH: join(dir, 'peerwatch.db'),
+      PERSISTED_OPERATIONS: join(dir, 'test-operations.json'),
+      PERSISTED_OPERATIONS_ONLY: 'true',
+      SHUTDOWN_GRACE_SECONDS: '2',
     });
-    const output: string[] = [];
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => output.push(d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => output.push(d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 30_000;
-    while (!output.join('').includes('peerwatch listening')) {
-      if (child.exitCode != null || Date.now() > deadline) throw new Error(`server did not start: ${output.join('')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    server = { child, output, exited };
   }
 
   /** Runs one of OPS by its document id (the server only runs trusted documents). */
@@ -172,7 +139,7 @@ describeBrowser('dashboard across a server restart', () => {
 
     // the server stops (SIGTERM: drains, closes the socket with 1001); the page notices
     server!.child.kill('SIGTERM');
-    expect(await server!.exited).toBe(0);
+    expect((await server!.exited).code).toBe(0);
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 5000 }).toMatch(/reconnecting|connecting/);
     await screenshot(page, 'reconnecting', false);
     await new Promise((r) => setTimeout(r, 1500));
@@ -197,7 +164,7 @@ describeBrowser('dashboard across a server restart', () => {
     await page.close();
 
     server!.child.kill('SIGTERM');
-    expect(await server!.exited).toBe(0);
+    expect((await server!.exited).code).toBe(0);
     server = null;
   }, 90_000);
 });

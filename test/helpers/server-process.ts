@@ -58,11 +58,11 @@ export function run(script: string, env: Record<string, string>) {
 }
 
 /**
- * Starts src/server.ts on a free port (its database in a new temp dir unless DATABASE_PATH is given); resolves once
- * it listens.
+ * Starts src/server.ts on a free port, or on env.PORT when given (a restart on the same address); its database is in
+ * a new temp dir unless DATABASE_PATH is given. Resolves once it listens.
  */
 export async function startServer(env: Record<string, string> = {}) {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const proc = run('src/server.ts', { PORT: String(port), DATABASE_PATH: join(tempDir(), 'peerwatch.db'), ...env });
   const deadline = Date.now() + 30_000;
   while (!proc.out.stdout.includes('peerwatch listening')) {
