@@ -1,80 +1,20 @@
-/**
- * `npm run bench:hostile`: what hostile or stalled clients cost a real server process (issue 6, findings 1 and 3).
- * Starts `src/server.ts` as a child process on loopback with a file database in a temp dir, builds a fixture
- * through the public API, then:
- *
- *   1. a CUSTOMER subscribes to prefixValidationChanged and stops reading its socket while another customer's prefix
- *      changes validation state HOSTILE_FLIPS times (default 1,100): does the server survive, how much RSS it grew;
- *   2. one socket sends HOSTILE_SUBSCRIPTIONS (default 10,000) `prefixEvents(after: <first cursor>)` subscriptions:
- *      how many are accepted, the server's RSS before/with/after (socket closed), and how long another client's
- *      query takes meanwhile.
- *
- * It reports figures, it asserts nothing (the behaviour is tested in test/hardening-streams.test.ts).
- * PEERWATCH_ROOT runs another checkout's server with this script (to measure a baseline).
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import WebSocket from 'ws';
 import { demoSessions } from '../src/db/seed/index.js';
+import { rssMb, startServerProcess } from './server-process.js';
 
 const ROOT = resolve(process.env.PEERWATCH_ROOT ?? '.');
 const FLIPS = Number(process.env.HOSTILE_FLIPS ?? 1100);
 const SUBSCRIPTIONS = Number(process.env.HOSTILE_SUBSCRIPTIONS ?? 10_000);
 const TOKEN = 'hostile-operator-token-0123456789';
 
-const freePort = () =>
-  new Promise<number>((done) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-
-const rssMb = (pid: number) => {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'peerwatch-hostile-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_PATH: join(dir, 'db.sqlite'),
-      OPERATOR_TOKEN: TOKEN,
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let exit: number | null = null;
-  let stderr = '';
-  server.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  server.on('exit', (code) => {
-    exit = code ?? -1;
-  });
+  const server = await startServerProcess({ root: ROOT, token: TOKEN, env: { NODE_ENV: 'production' } });
+  const { base, port } = server;
+  const exited = () => server.exitCode() != null;
   try {
-    for (let i = 0; ; i++) {
-      if (exit != null) throw new Error(`server exited ${exit}: ${stderr.slice(-2000)}`);
-      if (i > 200) throw new Error('server did not start');
-      const ok = await fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await sleep(100);
-    }
     const gql = async (query: string, variables: Record<string, unknown> = {}, token = TOKEN) => {
       const body = JSON.stringify({ query, variables });
       const res = await fetch(`${base}/graphql`, {
@@ -170,7 +110,7 @@ async function main() {
     const b = await customer('hostile-b', '81.200.4.0/24');
 
     // ---- 1. a stalled prefixValidationChanged subscriber, another tenant's changes
-    const rss0 = rssMb(server.pid!);
+    const rss0 = rssMb(server.child.pid!);
     const socket = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
     await new Promise((r, j) => socket.once('open', r).once('error', j));
     let got = 0;
@@ -205,11 +145,11 @@ async function main() {
       }
     }
     await sleep(500);
-    survived = survived && exit == null;
+    survived = survived && !exited();
     console.log(
       `finding 1: stalled subscriber + ${FLIPS} validation changes of another customer: server ${
-        survived ? 'survived' : `died (exit ${exit})`
-      }; RSS ${rss0.toFixed(0)} -> ${survived ? rssMb(server.pid!).toFixed(0) : '-'} MB; ${(
+        survived ? 'survived' : `died (exit ${server.exitCode()})`
+      }; RSS ${rss0.toFixed(0)} -> ${survived ? rssMb(server.child.pid!).toFixed(0) : '-'} MB; ${(
         (performance.now() - started) / 1000
       ).toFixed(1)} s`,
     );
@@ -220,7 +160,7 @@ async function main() {
     for (let k = 0; k < 20; k++) await flip(a.prefix);
     const first = (await gql(`{ prefixEvents(first: 1) { edges { cursor } } }`)).prefixEvents.edges[0].cursor;
     await sleep(1000);
-    const before = rssMb(server.pid!);
+    const before = rssMb(server.child.pid!);
     const hostile = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
     await new Promise((r, j) => hostile.once('open', r).once('error', j));
     const ended = { limit: 0 };
@@ -242,17 +182,16 @@ async function main() {
       () => `${(performance.now() - t0).toFixed(0)} ms`,
       (error) => `failed after ${(performance.now() - t0).toFixed(0)} ms (${String(error.cause?.code ?? error)})`,
     );
-    for (let i = 0; i < 40 && ended.limit + streaming.size < SUBSCRIPTIONS && exit == null; i++) await sleep(500);
-    const during = exit == null ? rssMb(server.pid!) : Number.NaN;
+    for (let i = 0; i < 40 && ended.limit + streaming.size < SUBSCRIPTIONS && !exited(); i++) await sleep(500);
+    const during = !exited() ? rssMb(server.child.pid!) : Number.NaN;
     hostile.terminate();
     await sleep(3000);
-    const after = exit == null ? rssMb(server.pid!) : Number.NaN;
+    const after = !exited() ? rssMb(server.child.pid!) : Number.NaN;
     console.log(
-      `finding 3: ${SUBSCRIPTIONS} subscriptions on one socket: ${streaming.size} streaming, ${ended.limit} refused (LIMIT_EXCEEDED); server RSS ${before.toFixed(0)} -> ${during.toFixed(0)} MB, ${after.toFixed(0)} MB 3 s after the socket closed; another client's query: ${answered}${exit == null ? '' : `; server exited ${exit}`}`,
+      `finding 3: ${SUBSCRIPTIONS} subscriptions on one socket: ${streaming.size} streaming, ${ended.limit} refused (LIMIT_EXCEEDED); server RSS ${before.toFixed(0)} -> ${during.toFixed(0)} MB, ${after.toFixed(0)} MB 3 s after the socket closed; another client's query: ${answered}${exited() ? `; server exited ${server.exitCode()}` : ''}`,
     );
   } finally {
-    server.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop('SIGKILL');
   }
 }
 
