@@ -13,10 +13,7 @@ import { migrateDb, openDb } from '../src/db/client.js';
 import { seedCatalogue } from '../src/db/seed/index.js';
 import { testEnv } from '../src/env.js';
 import { createLogger } from '../src/observability/logger.js';
-import { createCustomer } from '../src/services/identity.js';
-import { createPeeringService } from '../src/services/peering-services.js';
-import { registerPartnerPrefix } from '../src/services/prefixes.js';
-import type { Viewer } from '../src/services/viewer.js';
+import { benchFixture } from './fixture.js';
 
 export interface BackfillResult {
   samples: number;
@@ -44,33 +41,9 @@ export async function runBackfill(DAYS = 30, PER_BUCKET = 1): Promise<BackfillRe
     logger: createLogger('silent'),
     clock,
   });
-  const operator: Viewer = { role: 'OPERATOR', tokenId: null };
-  const must = <T>(r: { ok: true; value: T } | { ok: false; errors: unknown }): T => {
-    if (!r.ok) throw new Error(JSON.stringify(r.errors));
-    return r.value;
-  };
-  const customer = must(createCustomer(app.deps, operator, { name: 'backfill' }));
-  const partnerId = (db.$client.prepare("select id from partners where name = 'Colt'").get() as { id: number }).id;
-  const loc = (name: string) =>
-    (db.$client.prepare('select id from peering_locations where name = ?').get(name) as { id: number }).id;
+  const fixture = benchFixture(app, db);
   const prefixes = Array.from({ length: 16 }, (_, i) => `203.0.113.${i * 16}/28`);
-  must(
-    createPeeringService(app.deps, operator, {
-      name: 'backfill',
-      customerId: customer.id,
-      partnerId,
-      country: 'Netherlands',
-      state: 'North Holland',
-      primaryPeeringLocationId: loc('Amsterdam'),
-      backupPeeringLocationId: loc('Frankfurt'),
-      prefixes: prefixes.map((prefix, i) => ({
-        name: `p${i}`,
-        prefix,
-        prefixKey: must(registerPartnerPrefix(app.deps, operator, { partnerId, prefix })).prefixKey,
-        originAsns: [64500],
-      })),
-    }),
-  );
+  fixture.service(fixture.customer('backfill').id, 'backfill', prefixes);
   const start = end - DAYS * 86_400_000;
   const samples: { source: string; timestamp: Date; rttMs: number }[] = [];
   for (let t = start; t < end; t += FIVE_MIN) {

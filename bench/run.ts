@@ -33,12 +33,10 @@ import { migrateDb, openDb } from '../src/db/client.js';
 import { demoSessions, seedCatalogue } from '../src/db/seed/index.js';
 import { testEnv } from '../src/env.js';
 import { createLogger } from '../src/observability/logger.js';
-import { createApiToken, createCustomer } from '../src/services/identity.js';
+import { createApiToken } from '../src/services/identity.js';
 import { encodeCursor } from '../src/services/pagination.js';
-import { createPeeringService } from '../src/services/peering-services.js';
-import { registerPartnerPrefix } from '../src/services/prefixes.js';
-import type { Viewer } from '../src/services/viewer.js';
 import { measuredPrefixFor } from '../src/telemetry/latency.js';
+import { benchFixture } from './fixture.js';
 import { runBackfill } from './latency-backfill.js';
 import type { Command, Reply } from './subscribers.js';
 
@@ -118,36 +116,11 @@ const env = testEnv({
   SUBSCRIPTION_QUEUE_LIMIT: 1_000_000,
 });
 const app = buildApp({ env, db, logger: createLogger('silent') });
-const operator: Viewer = { role: 'OPERATOR', tokenId: null };
-const must = <T>(r: { ok: true; value: T } | { ok: false; errors: unknown }): T => {
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.value;
-};
-const partnerId = (db.$client.prepare("select id from partners where name = 'Colt'").get() as { id: number }).id;
-const loc = (name: string) =>
-  (db.$client.prepare('select id from peering_locations where name = ?').get(name) as { id: number }).id;
-const service = (customerId: number, name: string, prefixes: string[]) =>
-  must(
-    createPeeringService(app.deps, operator, {
-      name,
-      customerId,
-      partnerId,
-      country: 'Netherlands',
-      state: 'North Holland',
-      primaryPeeringLocationId: loc('Amsterdam'),
-      backupPeeringLocationId: loc('Frankfurt'),
-      prefixes: prefixes.map((prefix, i) => ({
-        name: `p${i}`,
-        prefix,
-        prefixKey: must(registerPartnerPrefix(app.deps, operator, { partnerId, prefix })).prefixKey,
-        originAsns: [64500],
-      })),
-    }),
-  );
+const { operator, must, customer, service } = benchFixture(app, db);
 
 // The dashboard customer: 50 services of 5 prefixes each (45.0.0.0/24 ... 45.0.249.0/24); these 250 prefixes are
 // the registered ones the ingestion mixes and the delivery row touch.
-const dash = must(createCustomer(app.deps, operator, { name: 'dashboard' }));
+const dash = customer('dashboard');
 const registered: string[] = [];
 for (let s = 0; s < 50; s++) {
   const prefixes = Array.from({ length: 5 }, (_, k) => `45.0.${s * 5 + k}.0/24`);
@@ -155,7 +128,7 @@ for (let s = 0; s < 50; s++) {
   service(dash.id, `service-${String(s).padStart(2, '0')}`, prefixes);
 }
 // The latency customer: 16 /28s sharing 203.0.113.0/24 (one measured prefix).
-const lat = must(createCustomer(app.deps, operator, { name: 'latency' }));
+const lat = customer('latency');
 service(
   lat.id,
   'latency',
