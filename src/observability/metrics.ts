@@ -16,6 +16,8 @@ const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 export function createMetrics(deps: { db: DB; live: LiveOperations; pubsub: AppPubSub }) {
   const registry = new Registry();
+  /** Prepared on the first scrape (the database is migrated by then). */
+  let feedCounts: import('better-sqlite3').Statement | undefined;
   collectDefaultMetrics({ register: registry });
 
   const httpDuration = new Histogram({
@@ -64,7 +66,8 @@ export function createMetrics(deps: { db: DB; live: LiveOperations; pubsub: AppP
     registers: [registry],
     collect() {
       this.reset();
-      const rows = deps.db.$client.prepare('select kind, name, messages_received as n from feeds').all() as {
+      feedCounts ??= deps.db.$client.prepare('select kind, name, messages_received as n from feeds');
+      const rows = feedCounts.all() as {
         kind: string;
         name: string;
         n: number;
