@@ -24,6 +24,7 @@ import { createMetrics } from './observability/metrics.js';
 import { readiness } from './observability/readiness.js';
 import { yogaLogger } from './observability/yoga-logger.js';
 import { type AppPubSub, createAppPubSub } from './pubsub.js';
+import { createEventBus } from './realtime/bus.js';
 import { LiveOperations } from './realtime/live-operations.js';
 import { useMultiplexedSubscriptions } from './realtime/multiplex.js';
 import { useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
@@ -50,7 +51,7 @@ export interface App {
   telemetry: TelemetryEngine;
   /** The subscription streams open right now (graphql-ws and SSE), to end them from outside. */
   live: LiveOperations;
-  /** The built-in RIS Live connection (RIS_LIVE_URL), started by start(); null when RIS_LIVE_URL is unset. */
+  /** The built-in RIS Live connection (RIS_LIVE_URL), started by start(); null when RIS_LIVE_URL is unset (and in workers but the first). */
   risLive: RisLiveClient | null;
   /**
    * Listens and starts background telemetry work; resolves to the bound URLs. Rejects with a ListenError (one
@@ -156,11 +157,19 @@ function bodyLimitPlugin(maxBytes: number): Plugin {
 export function buildApp(options: AppOptions): App {
   const { env, db, logger } = options;
   const clock = options.clock ?? systemClock;
-  const pubsub =
-    options.pubsub ??
-    createAppPubSub({
-      onListenerError: (error, topic) => logger.error({ err: error, topic }, 'pubsub listener failed'),
-    });
+  const bus = createEventBus({
+    db,
+    local:
+      options.pubsub ??
+      createAppPubSub({
+        onListenerError: (error, topic) => logger.error({ err: error, topic }, 'pubsub listener failed'),
+      }),
+    logger,
+    redisUrl: env.REDIS_URL,
+    channelPrefix: env.REDIS_CHANNEL_PREFIX,
+    pollMs: env.BUS_POLL_MS,
+  });
+  const pubsub = bus.pubsub;
   const live = new LiveOperations();
   // Trusted documents: the dashboard's own (it only sends hashes) plus the configured manifest, if any. With
   // PERSISTED_OPERATIONS_ONLY and no manifest, only the dashboard's operations run.
@@ -171,7 +180,7 @@ export function buildApp(options: AppOptions): App {
   const dashboard = createDashboard({
     onBuildError: (error) => logger.error({ err: errorForLog(error) }, 'dashboard build failed'),
   });
-  const metrics = createMetrics({ db, live, pubsub });
+  const metrics = createMetrics({ db, live, pubsub, worker: env.WORKERS > 1 ? env.PEERWATCH_WORKER : undefined });
   const trustedTexts = new Set(persisted.values());
   const realtime = {
     live,
@@ -181,9 +190,11 @@ export function buildApp(options: AppOptions): App {
   const telemetry = new TelemetryEngine({ db, pubsub, clock, logger, env });
   telemetry.onIngest = metrics.observeIngest;
   const deps: ServiceDeps = { db, pubsub, clock, logger, env, telemetry };
-  const risLive = env.RIS_LIVE_URL
-    ? new RisLiveClient({ url: env.RIS_LIVE_URL, db, pubsub, logger, clock, telemetry, settings: env })
-    : null;
+  // In cluster mode only the first worker connects to RIS Live (every worker would ingest the same updates).
+  const risLive =
+    env.RIS_LIVE_URL && (env.PEERWATCH_WORKER ?? 1) === 1
+      ? new RisLiveClient({ url: env.RIS_LIVE_URL, db, pubsub, logger, clock, telemetry, settings: env })
+      : null;
 
   const viewerFor = (authorization: string | null | undefined): Viewer => viewerFromAuthorization(deps, authorization);
 
@@ -297,13 +308,13 @@ query Partners {
         res.end('METRICS_TOKEN required\n');
         return;
       }
-      const text = await metrics.registry.metrics();
+      const text = await metrics.text();
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
       return;
     }
     if (path === '/ready' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const state = readiness(db, telemetry.lease);
+      const state = readiness(db, telemetry.lease, bus.status());
       res.writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify(state));
       return;
@@ -520,6 +531,7 @@ query Partners {
           resolve();
         });
       });
+      bus.start();
       telemetry.start();
       tokenGuard.start();
       dashboard.warm();
@@ -565,6 +577,7 @@ query Partners {
       for (const socket of wsServer.clients) socket.terminate();
       await Promise.all([closed, wsClosed]);
     }
+    await bus.close();
     return { forced };
   }
 }

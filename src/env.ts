@@ -93,6 +93,26 @@ const EnvSchema = z.object({
   /** A feed with no sign of life for this long is reported stale (log warning, /health detail). */
   FEED_STALE_SECONDS: int(1, 30 * 24 * 3600).default(300),
   /**
+   * Redis (redis:// or rediss://) carrying the notification that events, validation changes or latency buckets were
+   * committed, so that several processes sharing DATABASE_PATH serve the same live streams. Unset: one process,
+   * in-memory pubsub.
+   */
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** Prefix of the Redis channels, so that several deployments can share one Redis. */
+  REDIS_CHANNEL_PREFIX: z.string().min(1).max(100).default('peerwatch:'),
+  /**
+   * With REDIS_URL: how often each process also reads the event log for commits it was not told about (while Redis
+   * is down, this is how live streams keep flowing).
+   */
+  BUS_POLL_MS: int(50, 60_000).default(1000),
+  /** Worker processes behind one port (node:cluster). More than one needs REDIS_URL. */
+  WORKERS: int(1, 64).default(1),
+  /** Set by the cluster primary in each worker it forks (1..WORKERS); not for operators to set. */
+  PEERWATCH_WORKER: int(1, 64).optional(),
+  /**
    * RIS Live WebSocket endpoint, e.g. wss://ris-live.ripe.net/v1/ws/?client=peerwatch. Unset: no RIS Live connection.
    */
   RIS_LIVE_URL: z
@@ -109,6 +129,13 @@ const EnvSchema = z.object({
 });
 
 const CheckedEnvSchema = EnvSchema.superRefine((env, ctx) => {
+  if (env.WORKERS > 1 && !env.REDIS_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['WORKERS'],
+      message: 'more than one worker needs REDIS_URL (the event bus between processes)',
+    });
+  }
   if (env.LEASE_SECONDS <= env.TELEMETRY_TICK_SECONDS) {
     ctx.addIssue({
       code: 'custom',

@@ -42,23 +42,26 @@ export interface LatencyUpdateMessage {
   start: number;
 }
 
-export interface AppPubSub {
-  publish<T extends Topic>(topic: T, payload: PubSubChannels[T]): void;
+/** A pubsub typed by a map of topic to payload. */
+export interface TypedPubSub<Channels extends object> {
+  publish<T extends keyof Channels & string>(topic: T, payload: Channels[T]): void;
   /** Calls `listener` for every message on `topic` until the returned function is called. */
-  subscribe<T extends Topic>(topic: T, listener: (payload: PubSubChannels[T]) => void): () => void;
+  subscribe<T extends keyof Channels & string>(topic: T, listener: (payload: Channels[T]) => void): () => void;
 }
+
+export type AppPubSub = TypedPubSub<PubSubChannels>;
 
 export interface PubSubOptions {
   /** Defaults to an in-process EventTarget. */
   eventTarget?: EventTarget;
   /** Told about a listener that threw (the message still reaches every other listener). */
-  onListenerError?: (error: unknown, topic: Topic) => void;
+  onListenerError?: (error: unknown, topic: string) => void;
 }
 
-export function createAppPubSub(options: PubSubOptions = {}): AppPubSub {
+export function createTypedPubSub<Channels extends object>(options: PubSubOptions = {}): TypedPubSub<Channels> {
   const target = options.eventTarget ?? new EventTarget();
   // One listener per live subscription: thousands are expected, so Node's leak warning (at 10) does not apply.
-  setMaxListeners(0, target);
+  if (!options.eventTarget) setMaxListeners(0, target);
   const onListenerError = options.onListenerError ?? (() => {});
   return {
     publish(topic, payload) {
@@ -77,3 +80,6 @@ export function createAppPubSub(options: PubSubOptions = {}): AppPubSub {
     },
   };
 }
+
+/** The in-process pubsub of one app (src/realtime/bus.ts connects several processes' pubsubs). */
+export const createAppPubSub = (options: PubSubOptions = {}): AppPubSub => createTypedPubSub<PubSubChannels>(options);

@@ -1,11 +1,14 @@
+import cluster from 'node:cluster';
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
-import { migrateDb, openDb } from './db/client.js';
+import { runPrimary } from './cluster/primary.js';
+import { type DB, migrateDb, openDb } from './db/client.js';
 import { seedCatalogue } from './db/seed/index.js';
-import { EnvError, parseEnv } from './env.js';
+import { type Env, EnvError, parseEnv } from './env.js';
 import { ListenError } from './http/listen.js';
 import { createLogger } from './observability/logger.js';
 
-/** The only module with process side effects: env, database, migrations, seed, listen, signals. */
+/** The only module with process side effects: env, database, migrations, seed, cluster, listen, signals. */
 async function main(): Promise<void> {
   let env: ReturnType<typeof parseEnv>;
   try {
@@ -18,9 +21,24 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(env.LOG_LEVEL);
-  const db = openDb(env.DATABASE_PATH);
-  migrateDb(db);
-  seedCatalogue(db);
+  if (cluster.isPrimary) {
+    // Migrations and the catalogue seed run once, before any worker opens the database.
+    const db = openDb(env.DATABASE_PATH);
+    migrateDb(db);
+    seedCatalogue(db);
+    if (env.WORKERS > 1) {
+      db.$client.close();
+      runPrimary(env, logger);
+      return;
+    }
+    await serve(env, logger, db);
+    return;
+  }
+  await serve(env, logger, openDb(env.DATABASE_PATH));
+}
+
+/** Serves on PORT until SIGTERM/SIGINT (the single process, or one worker of WORKERS). */
+async function serve(env: Env, logger: Logger, db: DB): Promise<void> {
   const app = buildApp({ env, db, logger });
   let bound: Awaited<ReturnType<typeof app.start>>;
   try {
@@ -34,7 +52,14 @@ async function main(): Promise<void> {
     throw error;
   }
   logger.info(
-    { http: bound.http, ws: bound.ws, port: bound.port, database: env.DATABASE_PATH },
+    {
+      http: bound.http,
+      ws: bound.ws,
+      port: bound.port,
+      database: env.DATABASE_PATH,
+      worker: env.PEERWATCH_WORKER,
+      pid: process.pid,
+    },
     `peerwatch listening on ${bound.http} (GraphiQL: open it in a browser)`,
   );
   if (!env.OPERATOR_TOKEN) logger.warn('OPERATOR_TOKEN is not set: no operator can sign in until one is configured');

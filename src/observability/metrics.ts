@@ -1,6 +1,7 @@
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { joinClusterMetrics } from '../cluster/metrics.js';
 import type { DB } from '../db/client.js';
 import type { AppPubSub } from '../pubsub.js';
 import type { LiveOperations } from '../realtime/live-operations.js';
@@ -14,8 +15,10 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function createMetrics(deps: { db: DB; live: LiveOperations; pubsub: AppPubSub }) {
+export function createMetrics(deps: { db: DB; live: LiveOperations; pubsub: AppPubSub; worker?: number | undefined }) {
   const registry = new Registry();
+  /** In cluster mode every worker's metrics, through the primary; else this process's. */
+  const collect = deps.worker == null ? () => registry.metrics() : joinClusterMetrics(registry, deps.worker);
   /** Prepared on the first scrape (the database is migrated by then). */
   let feedCounts: import('better-sqlite3').Statement | undefined;
   collectDefaultMetrics({ register: registry });
@@ -50,7 +53,7 @@ export function createMetrics(deps: { db: DB; live: LiveOperations; pubsub: AppP
   });
   const eventsPublished = new Counter({
     name: 'peerwatch_events_published_total',
-    help: 'Prefix events committed and published to live subscribers.',
+    help: "Prefix events handed to this process's live subscribers (committed by this or, with REDIS_URL, another process).",
     registers: [registry],
   });
   const deliveryLag = new Histogram({
@@ -61,7 +64,7 @@ export function createMetrics(deps: { db: DB; live: LiveOperations; pubsub: AppP
   });
   new Counter({
     name: 'peerwatch_route_updates_received_total',
-    help: 'Well-formed BGP messages received per feed (read from the feeds table: every process of the database).',
+    help: 'Well-formed BGP messages received per feed (read from the feeds table: the whole database, so every worker reports the same value).',
     labelNames: ['feed_kind', 'feed'],
     registers: [registry],
     collect() {
@@ -102,6 +105,8 @@ export function createMetrics(deps: { db: DB; live: LiveOperations; pubsub: AppP
 
   return {
     registry,
+    /** The text of a scrape (Prometheus text format 0.0.4). */
+    text: collect,
     /** Route label of a path: the known endpoints, else "other" (bounded cardinality). */
     observeHttp(path: string, method: string, status: number, seconds: number) {
       const route = ['/graphql', '/ingest/ris', '/health', '/ready', '/metrics', '/schema.graphql'].includes(path)

@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { type DB, migrationsFolder } from '../db/client.js';
+import type { BusStatus } from '../realtime/bus.js';
 import type { Lease } from '../telemetry/lease.js';
 
 export interface Readiness {
@@ -9,7 +10,11 @@ export interface Readiness {
     databaseWritable: boolean;
     /** Every migration in drizzle/ is applied. */
     migrationsApplied: boolean;
+    /** With REDIS_URL: both Redis connections (publish, subscribe) are up. Absent without REDIS_URL. */
+    redisConnected?: boolean;
   };
+  /** How live events reach this process: in-process, or the Redis bus (with its cursor in the event log). */
+  eventBus: BusStatus;
   /** Who runs the periodic work (validation timeouts, latency bucket closing, retention). */
   periodicWork: { holder: string | null; thisProcess: boolean; expiresAt: string | null };
 }
@@ -23,10 +28,10 @@ const migrationCount = (() => {
 })();
 
 /**
- * `/ready`: whether this process can serve (database writable, migrations applied), and who holds the periodic-work
- * lease. `/health` stays the liveness probe.
+ * `/ready`: whether this process can serve (database writable, migrations applied, Redis reachable when configured),
+ * and who holds the periodic-work lease. `/health` stays the liveness probe.
  */
-export function readiness(db: DB, lease: Lease): Readiness {
+export function readiness(db: DB, lease: Lease, bus: BusStatus = { mode: 'in-process' }): Readiness {
   let databaseWritable = false;
   let migrationsApplied = false;
   try {
@@ -42,9 +47,11 @@ export function readiness(db: DB, lease: Lease): Readiness {
   try {
     row = lease.current();
   } catch {}
+  const redisConnected = bus.mode === 'redis' ? bus.connected : undefined;
   return {
-    ready: databaseWritable && migrationsApplied,
-    checks: { databaseWritable, migrationsApplied },
+    ready: databaseWritable && migrationsApplied && redisConnected !== false,
+    checks: { databaseWritable, migrationsApplied, ...(redisConnected === undefined ? {} : { redisConnected }) },
+    eventBus: bus,
     periodicWork: {
       holder: row?.holder ?? null,
       thisProcess: row?.holder === lease.holder,
