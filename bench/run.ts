@@ -9,7 +9,7 @@
  * with NODE_ENV=production (the npm script does) as a deployment would: graphql-js skips its development-mode checks.
  *
  *   BENCH_ONLY          comma-separated rows: delivery (with heap), ingest-mix, ingest-relevant, dashboard, latency,
- *                       replay, backfill (default: all)
+ *                       replay, backfill, processes (default: all)
  *   BENCH_ROUNDS        rounds per row (default 3; at least 3 is advised)
  *   BENCH_SUBSCRIBERS   subscriber counts for the delivery and heap rows (default 1000,5000; add 10000 if you like)
  *   BENCH_EVENTS        events per delivery round, after 3 warm-up events (default 40)
@@ -19,6 +19,8 @@
  *   BENCH_QUERIES       latency-series queries per round (default 200)
  *   BENCH_REPLAY        events replayed per replay round (default 100000)
  *   BENCH_BACKFILL_DAYS days of 5-minute samples per backfill round (default 30)
+ *   BENCH_PROCESS_SUBSCRIBERS, BENCH_PROCESS_BURST
+ *                       the processes row (issue 11): subscribers (default 2000) and events per burst (default 50)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +40,7 @@ import { encodeCursor } from '../src/services/pagination.js';
 import { measuredPrefixFor } from '../src/telemetry/latency.js';
 import { benchFixture } from './fixture.js';
 import { runBackfill } from './latency-backfill.js';
+import { benchProcesses } from './processes.js';
 import type { Command, Reply } from './subscribers.js';
 
 const list = (v: string | undefined, fallback: number[]) => (v ? v.split(',').map((x) => Number(x.trim())) : fallback);
@@ -51,7 +54,18 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
 const REPLAY = Number(process.env.BENCH_REPLAY ?? 100_000);
 const BACKFILL_DAYS = Number(process.env.BENCH_BACKFILL_DAYS ?? 30);
-const ROWS = ['delivery', 'ingest-mix', 'ingest-relevant', 'dashboard', 'latency', 'replay', 'backfill'] as const;
+const ROWS = [
+  'delivery',
+  'ingest-mix',
+  'ingest-relevant',
+  'dashboard',
+  'latency',
+  'replay',
+  'backfill',
+  'processes',
+] as const;
+const PROCESS_SUBSCRIBERS = Number(process.env.BENCH_PROCESS_SUBSCRIBERS ?? 2000);
+const PROCESS_BURST = Number(process.env.BENCH_PROCESS_BURST ?? 50);
 const ONLY = new Set(
   (process.env.BENCH_ONLY ?? ROWS.join(','))
     .split(',')
@@ -80,7 +94,8 @@ interface Row {
   unit: string;
   baseline: number[] | null;
   subject: number[];
-  goal: Goal;
+  /** None: the row is a measurement to read, not a target (the processes rows). */
+  goal: Goal | null;
   digits?: number;
 }
 const results: Row[] = [];
@@ -847,6 +862,26 @@ if (runs('backfill')) {
   });
 }
 
+if (runs('processes')) {
+  // Issue 11: the same fan-out from one process (baseline) and from two (WORKERS=2 with Redis). Real server
+  // processes on a database of their own; the in-process app above is idle meanwhile.
+  const r = await benchProcesses({
+    rounds: ROUNDS,
+    subscribers: PROCESS_SUBSCRIBERS,
+    events: EVENTS,
+    burst: PROCESS_BURST,
+    log,
+  });
+  if (r) {
+    const n = PROCESS_SUBSCRIBERS.toLocaleString('en');
+    const row = (name: string, unit: string, pair: { one: number[]; two: number[] }, digits?: number) =>
+      results.push({ name, unit, baseline: pair.one, subject: pair.two, goal: null, digits });
+    row(`fan-out to ${n} subs, 2 processes vs 1: p50`, 'ms', r.p50, 1);
+    row(`fan-out to ${n} subs, 2 processes vs 1: p99`, 'ms', r.p99, 1);
+    row(`fan-out to ${n} subs, 2 processes vs 1: burst`, 'events/s', r.rate, 1);
+  }
+}
+
 // ---------------------------------------------------------------- teardown and the table
 
 child.disconnect();
@@ -864,16 +899,17 @@ const triple = (xs: number[] | null, digits?: number) =>
   xs ? `${fmt(Math.min(...xs), digits)} / ${fmt(median(xs), digits)} / ${fmt(Math.max(...xs), digits)}` : '-';
 const table = results.map((row) => {
   const ratio = row.baseline ? median(row.subject) / median(row.baseline) : null;
-  const judged = row.goal.on === 'ratio' ? ratio : median(row.subject);
-  const pass = judged == null ? null : row.goal.op === '<=' ? judged <= row.goal.value : judged >= row.goal.value;
+  const goal = row.goal;
+  const judged = goal == null ? null : goal.on === 'ratio' ? ratio : median(row.subject);
+  const pass = goal == null || judged == null ? null : goal.op === '<=' ? judged <= goal.value : judged >= goal.value;
   return [
     row.name,
     row.unit,
     triple(row.baseline, row.digits),
     triple(row.subject, row.digits),
     ratio == null ? '-' : `${ratio.toFixed(2)}x`,
-    row.goal.text,
-    pass == null ? '?' : pass ? 'PASS' : 'MISS',
+    goal?.text ?? '-',
+    goal == null ? '' : pass == null ? '?' : pass ? 'PASS' : 'MISS',
   ];
 });
 const header = ['row', 'unit', 'baseline min / med / max', 'peerwatch min / med / max', 'ratio', 'goal', ''];
@@ -886,5 +922,7 @@ console.log(
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const row of table) console.log(line(row));
-console.log('\nratio = median(peerwatch) / median(baseline); heap and backfill goals are absolute (peerwatch median).');
+console.log(
+  '\nratio = median(peerwatch) / median(baseline); heap and backfill goals are absolute (peerwatch median). Processes rows: baseline = 1 process, peerwatch = 2 (WORKERS=2, Redis).',
+);
 process.exit(0);

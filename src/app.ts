@@ -314,7 +314,7 @@ query Partners {
       return;
     }
     if (path === '/ready' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const state = readiness(db, telemetry.lease, bus.status());
+      const state = readiness(db, telemetry.lease, bus.status(), env.PEERWATCH_WORKER ?? null);
       res.writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify(state));
       return;

@@ -15,6 +15,8 @@ export interface Readiness {
   };
   /** How live events reach this process: in-process, or the Redis bus (with its cursor in the event log). */
   eventBus: BusStatus;
+  /** Which process answered (behind one port in cluster mode, any worker may). */
+  process: { pid: number; worker: number | null };
   /** Who runs the periodic work (validation timeouts, latency bucket closing, retention). */
   periodicWork: { holder: string | null; thisProcess: boolean; expiresAt: string | null };
 }
@@ -31,7 +33,12 @@ const migrationCount = (() => {
  * `/ready`: whether this process can serve (database writable, migrations applied, Redis reachable when configured),
  * and who holds the periodic-work lease. `/health` stays the liveness probe.
  */
-export function readiness(db: DB, lease: Lease, bus: BusStatus = { mode: 'in-process' }): Readiness {
+export function readiness(
+  db: DB,
+  lease: Lease,
+  bus: BusStatus = { mode: 'in-process' },
+  worker: number | null = null,
+): Readiness {
   let databaseWritable = false;
   let migrationsApplied = false;
   try {
@@ -52,6 +59,7 @@ export function readiness(db: DB, lease: Lease, bus: BusStatus = { mode: 'in-pro
     ready: databaseWritable && migrationsApplied && redisConnected !== false,
     checks: { databaseWritable, migrationsApplied, ...(redisConnected === undefined ? {} : { redisConnected }) },
     eventBus: bus,
+    process: { pid: process.pid, worker },
     periodicWork: {
       holder: row?.holder ?? null,
       thisProcess: row?.holder === lease.holder,
