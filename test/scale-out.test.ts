@@ -117,6 +117,13 @@ async function setUp(setupOn: Server, alsoOn: Server = setupOn) {
   });
   return {
     customerToken,
+    ingestLatency: (server: Server, rttMs: number) =>
+      call(
+        server,
+        'mutation L($i: IngestLatencySamplesInput!) { ingestLatencySamples(input: $i) { accepted rejected } }',
+        { i: { samples: [{ source: '203.0.113.10', rttMs, timestamp: new Date().toISOString() }] } },
+        collectorToken,
+      ),
     ingest: (server: Server, kind: 'announce' | 'withdraw', which: string[]) =>
       call(server, GQL.ingest, { i: { updates: which.map((peer) => route(peer, kind)) } }, collectorToken),
     /** The customer's event cursors as the log has them (through either process). */
@@ -140,6 +147,7 @@ describeRedis('several processes with Redis as the event bus', () => {
   let b: Server;
   let customerToken: string;
   let ingest: Awaited<ReturnType<typeof setUp>>['ingest'];
+  let ingestLatency: Awaited<ReturnType<typeof setUp>>['ingestLatency'];
   let logCursors: Awaited<ReturnType<typeof setUp>>['logCursors'];
   const peers = PEERS;
   const expectExactlyTheLog = async (received: any[], before: string[] = []) =>
@@ -159,7 +167,7 @@ describeRedis('several processes with Redis as the event bus', () => {
       'both processes to reach Redis',
       async () => (await ready(a)).status === 200 && (await ready(b)).status === 200,
     );
-    ({ customerToken, ingest, logCursors } = await setUp(a, b));
+    ({ customerToken, ingest, ingestLatency, logCursors } = await setUp(a, b));
   }, 60_000);
 
   afterAll(async () => {
@@ -200,6 +208,22 @@ describeRedis('several processes with Redis as the event bus', () => {
     expect(states.length).toBe(typesOnB.filter((t) => t === 'VALIDATION_STATE_CHANGED').length);
     for (const s of [onA, onB, validationOnB]) s.close();
   }, 30_000);
+
+  it('relays latency bucket pushes to the other process', async () => {
+    const onB = subscribe(
+      b,
+      customerToken,
+      'subscription L { latencyUpdated(granularity: FIVE_MINUTES) { bucket { sampleCount p50Ms } } }',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const accepted = await ingestLatency(a, 23.5);
+    expect(accepted.ingestLatencySamples).toEqual({ accepted: 1, rejected: 0 });
+    // pushes are coalesced per bucket for up to a second
+    await waitFor('a latency push on B', () => onB.received.length >= 1, 5000);
+    expect(onB.received[0].latencyUpdated.bucket.sampleCount).toBeGreaterThanOrEqual(1);
+    expect(onB.errors).toEqual([]);
+    onB.close();
+  });
 
   it('resumes from a cursor on the other process', async () => {
     const all = await logCursors(a);
