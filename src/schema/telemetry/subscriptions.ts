@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Context } from '../../context.js';
 import { DomainError, InputError, NotFoundError } from '../../errors.js';
-import { createLoaders } from '../../loaders.js';
+import { createLoaders, type Loaders } from '../../loaders.js';
 import type { LatencyUpdateMessage, PubSubChannels } from '../../pubsub.js';
 import { createLiveQueue } from '../../realtime/live-queue.js';
 import { decodeCursor } from '../../services/pagination.js';
@@ -15,9 +15,34 @@ import { PrefixRef } from '../registration/types.js';
 import { PrefixEventFilterInput, resolveEventFilter } from './filters.js';
 import { LatencyBucketRef, LatencyGranularityEnum, PrefixEventStreamItem } from './types.js';
 
-/** Each delivered item is resolved with fresh loaders: a subscription's context lives as long as the stream. */
+/** Per subscription context: drops its loaders; the next use of `ctx.loaders` makes a fresh set. */
+const loaderResets = new WeakMap<Context, () => void>();
+
+/**
+ * Each delivered item is resolved with fresh loaders: a subscription's context lives as long as the stream. The set
+ * is made when a resolver first uses it, so items whose selection reads no loader (most event fields) make none.
+ */
 function refreshLoaders(ctx: Context): void {
-  ctx.loaders = createLoaders(ctx.deps.db, ctx.viewer);
+  let reset = loaderResets.get(ctx);
+  if (!reset) {
+    let current: Loaders | null = null;
+    Object.defineProperty(ctx, 'loaders', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        current ??= createLoaders(ctx.deps.db, ctx.viewer);
+        return current;
+      },
+      set: (loaders: Loaders) => {
+        current = loaders;
+      },
+    });
+    reset = () => {
+      current = null;
+    };
+    loaderResets.set(ctx, reset);
+  }
+  reset();
 }
 
 /*
