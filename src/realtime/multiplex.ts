@@ -26,8 +26,11 @@ import type { Viewer } from '../services/viewer.js';
 export function useMultiplexedSubscriptions(): Plugin {
   const documentKeys = new WeakMap<object, string>();
   const memo = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
-  /** Open subscriptions per group key: a group of one has nobody to share with, so its results are not memoised. */
-  const members = new Map<string, number>();
+  /**
+   * Open subscriptions per group key (a group of one has nobody to share with, so its results are not memoised),
+   * with the key as the group's members hold it: one string per group, not one copy per subscriber.
+   */
+  const members = new Map<string, { key: string; n: number }>();
   const keyOfDocument = (document: object) => {
     let key = documentKeys.get(document);
     if (key == null) {
@@ -36,20 +39,28 @@ export function useMultiplexedSubscriptions(): Plugin {
     }
     return key;
   };
+  const join = (key: string): string => {
+    const entry = members.get(key);
+    if (!entry) {
+      members.set(key, { key, n: 1 });
+      return key;
+    }
+    entry.n += 1;
+    return entry.key;
+  };
   const leave = (group: string) => {
-    const n = (members.get(group) ?? 1) - 1;
-    if (n > 0) members.set(group, n);
-    else members.delete(group);
+    const entry = members.get(group);
+    if (entry && --entry.n <= 0) members.delete(group);
   };
   return {
     onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return source as ExecutionResult;
-        const group = `${scopeKey((args.contextValue as Context).viewer)}\n${args.operationName ?? ''}\n${JSON.stringify(
+        const key = `${scopeKey((args.contextValue as Context).viewer)}\n${args.operationName ?? ''}\n${JSON.stringify(
           args.variableValues ?? {},
         )}\n${keyOfDocument(args.document)}`;
-        members.set(group, (members.get(group) ?? 0) + 1);
+        const group = join(key);
         const execute = (payload: unknown): Promise<ExecutionResult> =>
           Promise.resolve(executeGraphQL({ ...args, rootValue: payload })).catch(
             (error: unknown): ExecutionResult => ({
@@ -57,7 +68,8 @@ export function useMultiplexedSubscriptions(): Plugin {
             }),
           );
         const run = (payload: unknown): Promise<ExecutionResult> => {
-          if (payload == null || typeof payload !== 'object' || (members.get(group) ?? 0) < 2) return execute(payload);
+          if (payload == null || typeof payload !== 'object' || (members.get(group)?.n ?? 0) < 2)
+            return execute(payload);
           let byGroup = memo.get(payload);
           const cached = byGroup?.get(group);
           if (cached) return cached;

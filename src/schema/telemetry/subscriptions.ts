@@ -170,12 +170,15 @@ builder.subscriptionFields((t) => ({
         throw new InputError('`after` is ahead of the event log: it is not a cursor this server issued');
       }
       const filter = await resolveEventFilter(ctx, args.filter);
+      const scope = ctx.loaders.scope;
+      // An idle subscription holds no loaders: the next item makes them if its resolvers need them.
+      refreshLoaders(ctx);
       return withGraphQLErrors(
         prefixEventStream({
           db: ctx.deps.db,
           pubsub: ctx.deps.pubsub,
           filter,
-          scope: ctx.loaders.scope,
+          scope,
           afterSeq,
           queueLimit: ctx.deps.env.SUBSCRIPTION_QUEUE_LIMIT,
           replaySlots: ctx.realtime.replaySlots,
@@ -201,6 +204,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, args, ctx) => {
       requireReader(ctx.viewer);
       const serviceId = await visibleServiceId(ctx, args.peeringServiceId);
+      refreshLoaders(ctx);
       return withGraphQLErrors(
         liveTopic(
           ctx,
@@ -266,6 +270,7 @@ builder.subscriptionFields((t) => ({
               granularity: args.granularity ?? null,
               since,
             });
+      refreshLoaders(ctx);
       return withGraphQLErrors(replay.length ? prepend(replay, live) : live);
     },
     resolve: (message: LatencyUpdateMessage, _args, ctx) => {
