@@ -9,9 +9,9 @@ import type { WebSocket, WebSocketServer } from 'ws';
  * starter (which its documentation invites copying), with one change: how `send` waits.
  *
  * `use/ws` resolves each `send` only when that frame has been written, and graphql-ws awaits it before taking the
- * next result, so a replay of many events is one write (one syscall, one wake-up of the client) per event. Here a
- * frame is queued on a corked socket and `send` resolves at once while the socket's buffered bytes stay under
- * SEND_HIGH_WATER; the sockets written in one turn of the event loop are uncorked together on the next
+ * next result, so a replay of many events is one write (one syscall, one wake-up of the client) per event. Here
+ * `send` resolves at once while the socket's buffered bytes stay under SEND_HIGH_WATER, and the frames after a
+ * socket's first in one turn of the event loop are queued on the corked socket, uncorked on the next
  * `setImmediate`, so a burst leaves as one write per socket. Past the mark, `send` resolves only when the frame
  * has been written: a client that does not read holds its stream up (backpressure), it does not grow the buffer.
  *
@@ -26,12 +26,15 @@ export interface GraphQLWsServer {
   dispose(): Promise<void>;
 }
 
+/** Sockets written to in this turn of the event loop, and those of them corked (written to more than once). */
+const written = new Set<Duplex>();
 const corked = new Set<Duplex>();
 let flushScheduled = false;
 const flush = () => {
   flushScheduled = false;
   for (const stream of corked) stream.uncork();
   corked.clear();
+  written.clear();
 };
 
 export function createGraphQLWsServer<
@@ -65,13 +68,17 @@ export function createGraphQLWsServer<
           protocol: socket.protocol,
           send(data) {
             if (socket.readyState !== socket.OPEN) return;
-            if (!corked.has(stream)) {
-              stream.cork();
-              corked.add(stream);
+            // A socket's first frame of a turn leaves at once (a live event reaches every subscriber without
+            // waiting for the others); the frames that follow it in the same turn are corked and leave together.
+            if (!written.has(stream)) {
+              written.add(stream);
               if (!flushScheduled) {
                 flushScheduled = true;
                 setImmediate(flush);
               }
+            } else if (!corked.has(stream)) {
+              stream.cork();
+              corked.add(stream);
             }
             if (socket.bufferedAmount < SEND_HIGH_WATER) {
               socket.send(data);
