@@ -5,7 +5,6 @@ import { useDisableIntrospection } from '@envelop/disable-introspection';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Clock, systemClock } from './clock.js';
@@ -30,6 +29,7 @@ import { useMultiplexedSubscriptions } from './realtime/multiplex.js';
 import { useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
 import { Semaphore } from './realtime/semaphore.js';
 import { TokenGuard } from './realtime/token-guard.js';
+import { createGraphQLWsServer } from './realtime/ws-server.js';
 import { printedSchema, schema } from './schema/index.js';
 import type { ServiceDeps } from './services/deps.js';
 import { refusedTokens, viewerFromAuthorization } from './services/identity.js';
@@ -385,11 +385,10 @@ query Partners {
       return;
     }
     wsServer.handleUpgrade(req, socket, head, (ws) => {
-      wsServer.emit('connection', ws, req);
-      // graphql-ws prints every socket error to the console with its stack. A client breaking the protocol
-      // (a frame over MAX_BODY_BYTES, a bad opcode) is the client's fault: ws has already closed the socket with
-      // the right code (1009, 1002...), so a one-line warning is enough. Anything else is ours: log and 1011.
-      ws.removeAllListeners('error');
+      graphqlWs.accept(ws, req, socket);
+      // A client breaking the protocol (a frame over MAX_BODY_BYTES, a bad opcode) is the client's fault: ws has
+      // already closed the socket with the right code (1009, 1002...), so a one-line warning is enough. Anything
+      // else is ours: log and 1011.
       ws.on('error', (error: Error & { code?: string }) => {
         if (error.code?.startsWith('WS_ERR_')) {
           logger.warn({ code: error.code, reason: truncate(error.message) }, 'websocket client broke the protocol');
@@ -400,7 +399,10 @@ query Partners {
       });
     });
   });
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; untrack?: Map<string | symbol, () => void> }>(
+  const graphqlWs = createGraphQLWsServer<
+    Record<string, unknown>,
+    { viewer?: Viewer; untrack?: Map<string | symbol, () => void> }
+  >(
     {
       // Authenticate once, at connection_init: a bad token closes the socket with 4403 Forbidden.
       onConnect: (ctx) => {
@@ -511,7 +513,10 @@ query Partners {
       },
     },
     wsServer,
-    env.WS_KEEPALIVE_SECONDS * 1000,
+    {
+      keepAliveMs: env.WS_KEEPALIVE_SECONDS * 1000,
+      onInternalError: (error) => logger.error({ err: errorForLog(error) }, 'graphql-ws message handling failed'),
+    },
   );
 
   let stopping: Promise<{ forced: number }> | undefined;
@@ -562,7 +567,7 @@ query Partners {
     live.endAll();
     await new Promise((resolve) => setImmediate(resolve));
     // graphql-ws closes its sockets with 1001 (Going Away) and waits for them to go.
-    const wsClosed = wsCleanup.dispose();
+    const wsClosed = graphqlWs.dispose();
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), env.SHUTDOWN_GRACE_SECONDS * 1000);

@@ -2,7 +2,7 @@ import {
   createSourceEventStream,
   type ExecutionArgs,
   type ExecutionResult,
-  execute,
+  execute as executeGraphQL,
   GraphQLError,
   locatedError,
   print,
@@ -26,6 +26,11 @@ import type { Viewer } from '../services/viewer.js';
 export function useMultiplexedSubscriptions(): Plugin {
   const documentKeys = new WeakMap<object, string>();
   const memo = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  /**
+   * Open subscriptions per group key (a group of one has nobody to share with, so its results are not memoised),
+   * with the key as the group's members hold it: one string per group, not one copy per subscriber.
+   */
+  const members = new Map<string, { key: string; n: number }>();
   const keyOfDocument = (document: object) => {
     let key = documentKeys.get(document);
     if (key == null) {
@@ -34,34 +39,49 @@ export function useMultiplexedSubscriptions(): Plugin {
     }
     return key;
   };
+  const join = (key: string): string => {
+    const entry = members.get(key);
+    if (!entry) {
+      members.set(key, { key, n: 1 });
+      return key;
+    }
+    entry.n += 1;
+    return entry.key;
+  };
+  const leave = (group: string) => {
+    const entry = members.get(group);
+    if (entry && --entry.n <= 0) members.delete(group);
+  };
   return {
     onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(async (args: ExecutionArgs) => {
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return source as ExecutionResult;
-        const group = `${scopeKey((args.contextValue as Context).viewer)}\n${args.operationName ?? ''}\n${JSON.stringify(
+        const key = `${scopeKey((args.contextValue as Context).viewer)}\n${args.operationName ?? ''}\n${JSON.stringify(
           args.variableValues ?? {},
         )}\n${keyOfDocument(args.document)}`;
-        const run = (payload: unknown): Promise<ExecutionResult> => {
-          const shareable = payload != null && typeof payload === 'object';
-          let byGroup = shareable ? memo.get(payload as object) : undefined;
-          const cached = byGroup?.get(group);
-          if (cached) return cached;
-          const result = Promise.resolve(execute({ ...args, rootValue: payload })).catch(
+        const group = join(key);
+        const execute = (payload: unknown): Promise<ExecutionResult> =>
+          Promise.resolve(executeGraphQL({ ...args, rootValue: payload })).catch(
             (error: unknown): ExecutionResult => ({
               errors: [error instanceof GraphQLError ? error : locatedError(error, undefined)],
             }),
           );
-          if (shareable) {
-            if (!byGroup) {
-              byGroup = new Map();
-              memo.set(payload as object, byGroup);
-            }
-            byGroup.set(group, result);
+        const run = (payload: unknown): Promise<ExecutionResult> => {
+          if (payload == null || typeof payload !== 'object' || (members.get(group)?.n ?? 0) < 2)
+            return execute(payload);
+          let byGroup = memo.get(payload);
+          const cached = byGroup?.get(group);
+          if (cached) return cached;
+          const result = execute(payload);
+          if (!byGroup) {
+            byGroup = new Map();
+            memo.set(payload, byGroup);
           }
+          byGroup.set(group, result);
           return result;
         };
-        return mapResults(source, run) as never;
+        return mapResults(source, run, () => leave(group)) as never;
       });
     },
   };
@@ -82,26 +102,50 @@ function scopeKey(viewer: Viewer | undefined): string {
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 
-/** Maps each source item through `run`; return()/throw() reach the source at once (it holds the listeners). */
+/**
+ * Maps each source item through `run`; return()/throw() reach the source at once (it holds the listeners). `onEnd`
+ * is called once, when the stream ends in any way.
+ */
 function mapResults(
   source: AsyncIterable<unknown>,
   run: (payload: unknown) => Promise<ExecutionResult>,
+  onEnd: () => void,
 ): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  const done: IteratorResult<ExecutionResult> = { value: undefined, done: true };
+  const map = (
+    item: IteratorResult<unknown>,
+  ): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
+    if (item.done) {
+      end();
+      return done;
+    }
+    return run(item.value).then((value) => ({ value, done: false }));
+  };
+  const fail = (error: unknown): never => {
+    end();
+    throw error;
+  };
   return {
     [Symbol.asyncIterator]() {
       return this;
     },
-    async next() {
-      const item = await iterator.next();
-      if (item.done) return { value: undefined, done: true };
-      return { value: await run(item.value), done: false };
+    next() {
+      return iterator.next().then(map, fail);
     },
     async return(value?: unknown) {
+      end();
       await iterator.return?.(value);
-      return { value: undefined, done: true };
+      return done;
     },
     async throw(error?: unknown) {
+      end();
       if (iterator.throw) await iterator.throw(error);
       throw error;
     },

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Context } from '../../context.js';
 import { DomainError, InputError, NotFoundError } from '../../errors.js';
-import { createLoaders } from '../../loaders.js';
+import { createLoaders, type Loaders } from '../../loaders.js';
 import type { LatencyUpdateMessage, PubSubChannels } from '../../pubsub.js';
 import { createLiveQueue } from '../../realtime/live-queue.js';
 import { decodeCursor } from '../../services/pagination.js';
@@ -15,9 +15,34 @@ import { PrefixRef } from '../registration/types.js';
 import { PrefixEventFilterInput, resolveEventFilter } from './filters.js';
 import { LatencyBucketRef, LatencyGranularityEnum, PrefixEventStreamItem } from './types.js';
 
-/** Each delivered item is resolved with fresh loaders: a subscription's context lives as long as the stream. */
+/** Per subscription context: drops its loaders; the next use of `ctx.loaders` makes a fresh set. */
+const loaderResets = new WeakMap<Context, () => void>();
+
+/**
+ * Each delivered item is resolved with fresh loaders: a subscription's context lives as long as the stream. The set
+ * is made when a resolver first uses it, so items whose selection reads no loader (most event fields) make none.
+ */
 function refreshLoaders(ctx: Context): void {
-  ctx.loaders = createLoaders(ctx.deps.db, ctx.viewer);
+  let reset = loaderResets.get(ctx);
+  if (!reset) {
+    let current: Loaders | null = null;
+    Object.defineProperty(ctx, 'loaders', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        current ??= createLoaders(ctx.deps.db, ctx.viewer);
+        return current;
+      },
+      set: (loaders: Loaders) => {
+        current = loaders;
+      },
+    });
+    reset = () => {
+      current = null;
+    };
+    loaderResets.set(ctx, reset);
+  }
+  reset();
 }
 
 /*
@@ -145,12 +170,15 @@ builder.subscriptionFields((t) => ({
         throw new InputError('`after` is ahead of the event log: it is not a cursor this server issued');
       }
       const filter = await resolveEventFilter(ctx, args.filter);
+      const scope = ctx.loaders.scope;
+      // An idle subscription holds no loaders: the next item makes them if its resolvers need them.
+      refreshLoaders(ctx);
       return withGraphQLErrors(
         prefixEventStream({
           db: ctx.deps.db,
           pubsub: ctx.deps.pubsub,
           filter,
-          scope: ctx.loaders.scope,
+          scope,
           afterSeq,
           queueLimit: ctx.deps.env.SUBSCRIPTION_QUEUE_LIMIT,
           replaySlots: ctx.realtime.replaySlots,
@@ -176,6 +204,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, args, ctx) => {
       requireReader(ctx.viewer);
       const serviceId = await visibleServiceId(ctx, args.peeringServiceId);
+      refreshLoaders(ctx);
       return withGraphQLErrors(
         liveTopic(
           ctx,
@@ -241,6 +270,7 @@ builder.subscriptionFields((t) => ({
               granularity: args.granularity ?? null,
               since,
             });
+      refreshLoaders(ctx);
       return withGraphQLErrors(replay.length ? prepend(replay, live) : live);
     },
     resolve: (message: LatencyUpdateMessage, _args, ctx) => {
