@@ -153,7 +153,7 @@ export async function benchProcesses(options: {
         {
           op: 'open',
           mode: 'gql',
-          url: server.base.replace('http', 'ws') + '/graphql',
+          url: `${server.base.replace('http', 'ws')}/graphql`,
           n: options.subscribers,
           token: viewer,
           query: QUERY,

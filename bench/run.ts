@@ -22,13 +22,11 @@
  *   BENCH_PROCESS_SUBSCRIBERS, BENCH_PROCESS_BURST
  *                       the processes row (issue 11): subscribers (default 2000) and events per burst (default 50)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { buildApp } from '../src/app.js';
 import { migrateDb, openDb } from '../src/db/client.js';
@@ -41,7 +39,7 @@ import { measuredPrefixFor } from '../src/telemetry/latency.js';
 import { benchFixture } from './fixture.js';
 import { runBackfill } from './latency-backfill.js';
 import { benchProcesses } from './processes.js';
-import type { Command, Reply } from './subscribers.js';
+import { subscriberChild } from './subscriber-driver.js';
 
 const list = (v: string | undefined, fallback: number[]) => (v ? v.split(',').map((x) => Number(x.trim())) : fallback);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
@@ -487,78 +485,8 @@ wss.on('connection', (socket, req) => {
 
 // ---------------------------------------------------------------- the subscriber child
 
-const child: ChildProcess = spawn(
-  process.execPath,
-  ['--import', 'tsx', fileURLToPath(new URL('./subscribers.ts', import.meta.url))],
-  { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-);
-let waiter: { op: Reply['op']; resolve: (r: Reply) => void; reject: (e: Error) => void } | null = null;
-const delivered = new Map<number, Extract<Reply, { op: 'delivered' }>>();
-let deliveredWaiter: { event: number; resolve: (r: Extract<Reply, { op: 'delivered' }>) => void } | null = null;
-let childError: Error | null = null;
-child.on('message', (reply: Reply) => {
-  if (reply.op === 'delivered') {
-    if (deliveredWaiter?.event === reply.event) {
-      const w = deliveredWaiter;
-      deliveredWaiter = null;
-      w.resolve(reply);
-    } else delivered.set(reply.event, reply);
-    return;
-  }
-  if (reply.op === 'error') {
-    childError = new Error(`subscriber child: ${reply.message}`);
-    waiter?.reject(childError);
-    waiter = null;
-    return;
-  }
-  if (waiter?.op === reply.op) {
-    const w = waiter;
-    waiter = null;
-    w.resolve(reply);
-  }
-});
-child.on('exit', (code) => {
-  childError ??= new Error(`subscriber child exited ${code}`);
-  waiter?.reject(childError);
-});
-function tell<O extends Reply['op']>(command: Command, op: O, timeoutMs = 300_000): Promise<Extract<Reply, { op: O }>> {
-  if (childError) return Promise.reject(childError);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child: no ${op} after ${timeoutMs} ms`)), timeoutMs);
-    waiter = {
-      op,
-      resolve: (r) => {
-        clearTimeout(timer);
-        resolve(r as Extract<Reply, { op: O }>);
-      },
-      reject: (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    };
-    child.send(command);
-  });
-}
-function deliveryOf(event: number, timeoutMs = 60_000): Promise<Extract<Reply, { op: 'delivered' }>> {
-  const ready = delivered.get(event);
-  if (ready) {
-    delivered.delete(event);
-    return Promise.resolve(ready);
-  }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`event ${event} not delivered to all within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    deliveredWaiter = {
-      event,
-      resolve: (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      },
-    };
-  });
-}
+const subscribers = subscriberChild();
+const { tell, deliveryOf, delivered } = subscribers;
 async function until(what: string, test: () => boolean, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   while (!test()) {
@@ -884,7 +812,7 @@ if (runs('processes')) {
 
 // ---------------------------------------------------------------- teardown and the table
 
-child.disconnect();
+subscribers.stop();
 await app.stop();
 await new Promise<void>((r) => wss.close(() => r()));
 await new Promise<void>((r) => plain.close(() => r()));
