@@ -20,7 +20,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(env.LOG_LEVEL);
+  // In cluster mode every line of a worker names it.
+  const logger =
+    env.PEERWATCH_WORKER == null
+      ? createLogger(env.LOG_LEVEL)
+      : createLogger(env.LOG_LEVEL).child({ worker: env.PEERWATCH_WORKER });
   if (cluster.isPrimary) {
     // Migrations and the catalogue seed run once, before any worker opens the database.
     const db = openDb(env.DATABASE_PATH);
