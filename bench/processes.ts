@@ -8,6 +8,7 @@ import { demoSessions, seedCatalogue } from '../src/db/seed/index.js';
 import { testEnv } from '../src/env.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createApiToken } from '../src/services/identity.js';
+import { announce, withdraw } from '../test/helpers/factories.js';
 import { redisBinary, startRedisProcess } from '../test/helpers/redis-process.js';
 import { benchFixture } from './fixture.js';
 import { startServerProcess } from './server-process.js';
@@ -113,17 +114,7 @@ export async function benchProcesses(options: {
       new Promise<void>((resolve, reject) => {
         clock += 1;
         announced = !announced;
-        const update = announced
-          ? {
-              timestamp: clock,
-              host: 'rrc00',
-              peer,
-              peerAsn: 8220,
-              path: [8220, 64500],
-              community: [[8075, 8007]],
-              announcements: [{ nextHop: peer, prefixes: [prefix] }],
-            }
-          : { timestamp: clock, host: 'rrc00', peer, peerAsn: 8220, withdrawals: [prefix] };
+        const update = (announced ? announce : withdraw)(peer, [prefix], { timestamp: clock });
         const body = JSON.stringify({
           query: 'mutation I($u: [RouteUpdateInput!]!) { ingestRouteUpdates(input: { updates: $u }) { accepted } }',
           variables: { u: [update] },

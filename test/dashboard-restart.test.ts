@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OPERATOR_TOKEN } from './helpers/app.js';
 import { describeBrowser, launchBrowser, screenshot } from './helpers/browser.js';
 import { sessionsOf } from './helpers/factories.js';
+import { SETUP_OPERATIONS } from './helpers/operations.js';
 import { freePort, startServer, tempDir } from './helpers/server-process.js';
 
 /**
@@ -16,19 +17,7 @@ import { freePort, startServer, tempDir } from './helpers/server-process.js';
 
 const sha = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
-const OPS = {
-  createCustomer: 'mutation C($n: String!) { createCustomer(input: { name: $n }) { customer { id } } }',
-  createToken:
-    'mutation T($i: CreateApiTokenInput!) { createApiToken(input: $i) { token userErrors { code message } } }',
-  colt: 'query P { partners(first: 5, filter: { search: "Colt" }) { edges { node { id name peeringLocations { id name } } } } }',
-  registerPrefix:
-    'mutation R($i: RegisterPartnerPrefixInput!) { registerPartnerPrefix(input: $i) { registration { prefixKey } userErrors { message } } }',
-  createService:
-    'mutation S($i: CreatePeeringServiceInput!) { createPeeringService(input: $i) { peeringService { id } userErrors { message } } }',
-  ingest:
-    'mutation I($i: IngestRouteUpdatesInput!) { ingestRouteUpdates(input: $i) { accepted rejected userErrors { message } } }',
-  events: 'query E { prefixEvents(first: 100) { edges { cursor } } }',
-};
+const OPS = SETUP_OPERATIONS;
 
 describeBrowser('dashboard across a server restart', () => {
   let dir: string;

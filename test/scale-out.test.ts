@@ -3,7 +3,8 @@ import { type Client, createClient } from 'graphql-ws';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { OPERATOR_TOKEN } from './helpers/app.js';
-import { sessionsOf } from './helpers/factories.js';
+import { announce, sessionsOf, withdraw } from './helpers/factories.js';
+import { SETUP_OPERATIONS } from './helpers/operations.js';
 import { describeRedis, type RedisServer, startRedis } from './helpers/redis.js';
 import { run, startServer, tempDir } from './helpers/server-process.js';
 
@@ -14,18 +15,7 @@ import { run, startServer, tempDir } from './helpers/server-process.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
 
-const GQL = {
-  createCustomer: 'mutation C($n: String!) { createCustomer(input: { name: $n }) { customer { id } } }',
-  createToken: 'mutation T($i: CreateApiTokenInput!) { createApiToken(input: $i) { token } }',
-  colt: 'query P { partners(first: 5, filter: { search: "Colt" }) { edges { node { id name peeringLocations { id name } } } } }',
-  registerPrefix:
-    'mutation R($i: RegisterPartnerPrefixInput!) { registerPartnerPrefix(input: $i) { registration { prefixKey } userErrors { message } } }',
-  createService:
-    'mutation S($i: CreatePeeringServiceInput!) { createPeeringService(input: $i) { peeringService { id } userErrors { message } } }',
-  ingest:
-    'mutation I($i: IngestRouteUpdatesInput!) { ingestRouteUpdates(input: $i) { accepted rejected userErrors { message } } }',
-  events: 'query E { prefixEvents(first: 100) { edges { cursor } } }',
-};
+const GQL = SETUP_OPERATIONS;
 const EVENTS_SUB =
   'subscription S($after: String) { prefixEvents(after: $after) { ... on PrefixEvent { cursor type } } }';
 const VALIDATION_SUB = 'subscription V { prefixValidationChanged { prefix validationState } }';
@@ -106,15 +96,8 @@ async function setUp(setupOn: Server, alsoOn: Server = setupOn) {
   );
   expect(created.createPeeringService.userErrors).toEqual([]);
 
-  const route = (peer: string, kind: 'announce' | 'withdraw') => ({
-    timestamp: Date.now() / 1000,
-    host: 'rrc00',
-    peer,
-    peerAsn: 8220,
-    ...(kind === 'announce'
-      ? { path: [8220, 64500], community: [[8075, 8007]], announcements: [{ nextHop: peer, prefixes: [PREFIX] }] }
-      : { withdrawals: [PREFIX] }),
-  });
+  const route = (peer: string, kind: 'announce' | 'withdraw') =>
+    (kind === 'announce' ? announce : withdraw)(peer, [PREFIX], { timestamp: Date.now() / 1000 });
   return {
     customerToken,
     ingestLatency: (server: Server, rttMs: number) =>

@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { OPERATOR_TOKEN } from './app.js';
+import { freePort } from './ports.js';
+
+export { freePort };
 
 /**
  * The real server (or the demo) as a child process, for tests of what only a process shows: signals, ports, several
@@ -25,16 +27,6 @@ export const tempDir = () => {
   dirs.push(dir);
   return dir;
 };
-
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 /** Runs `script` (src/server.ts or scripts/demo.ts) with node + tsx; collects its output and exit. */
 export function run(script: string, env: Record<string, string>) {
