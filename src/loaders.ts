@@ -18,6 +18,7 @@ import {
 import { type CustomerLocationView, type PeeringLocationRow, selectCustomerLocations } from './services/catalogue.js';
 import { buildConnection, type Connection, type PageRequest } from './services/pagination.js';
 import type { PartnerRow, SessionRow } from './services/partners.js';
+import { scopeCondition } from './services/peering-service-reads.js';
 import type { PeeringServiceRow } from './services/peering-services.js';
 import { type ServiceScope, serviceScope, type Viewer } from './services/viewer.js';
 import { EVENT_CURSOR_KIND, levelRank, type PrefixEventRecord } from './telemetry/event-log.js';
@@ -80,24 +81,6 @@ function groupByRequest(keys: readonly ChildPageKey[]): ChildPageKey[][] {
 /** `column in (<the JSON array bound to the placeholder>)`. */
 const inJson = (column: SQLiteColumn, placeholder = 'ids'): SQL =>
   sql`${column} in (select value from json_each(${sql.placeholder(placeholder)}))`;
-
-/**
- * The viewer's scope as a condition on a placeholder (`scopeId`, bound by the caller), and the statement shape it
- * gives: operators see everything, customers and partners their own rows, anyone else nothing.
- */
-function scopeCondition(
-  scope: ServiceScope,
-  columns: { customerId: SQLiteColumn; partnerId: SQLiteColumn },
-): { shape: string; where: SQL | undefined; scopeId: number } {
-  if ('all' in scope) return { shape: 'all', where: undefined, scopeId: 0 };
-  if ('customerId' in scope) {
-    return { shape: 'customer', where: eq(columns.customerId, sql.placeholder('scopeId')), scopeId: scope.customerId };
-  }
-  if ('partnerId' in scope) {
-    return { shape: 'partner', where: eq(columns.partnerId, sql.placeholder('scopeId')), scopeId: scope.partnerId };
-  }
-  return { shape: 'none', where: sql`0`, scopeId: 0 };
-}
 
 const idsJson = (ids: readonly number[]) => JSON.stringify(ids);
 
