@@ -5,7 +5,7 @@ import { EVENT_CURSOR_KIND, type PrefixEventRecord } from '../../telemetry/event
 import { type LatencySeries, latencySeries, type SeriesBucket } from '../../telemetry/latency-reads.js';
 import type { ResyncRequired } from '../../telemetry/stream.js';
 import { builder } from '../builder.js';
-import { AsnScalar, loadNodes } from '../common.js';
+import { AsnScalar, loadNodes, required } from '../common.js';
 import { PrefixRef } from '../registration/types.js';
 
 const EVENT_LEVEL_DESCRIPTIONS: Record<(typeof EVENT_LEVELS)[number], string> = {
@@ -155,7 +155,7 @@ builder.node(PrefixEventRef, {
     prefix: t.field({
       type: PrefixRef,
       description: 'The registered prefix this event concerns.',
-      resolve: async (e, _a, ctx) => (await ctx.loaders.prefix.load(e.prefixId))!,
+      resolve: (e, _a, ctx) => required(ctx.loaders.prefix.load(e.prefixId)),
     }),
     observedPrefix: t.exposeString('observedPrefix', {
       description:
