@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
-import { and, asc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { DB } from './db/client.js';
+import { preparedOnce } from './db/prepared.js';
 import type { EventLevel } from './db/schema.js';
 import {
   customerLocations,
@@ -17,7 +18,7 @@ import {
 import { type CustomerLocationView, type PeeringLocationRow, selectCustomerLocations } from './services/catalogue.js';
 import { buildConnection, type Connection, type PageRequest } from './services/pagination.js';
 import type { PartnerRow, SessionRow } from './services/partners.js';
-import { serviceScopeWhere } from './services/peering-service-reads.js';
+import { scopeCondition } from './services/peering-service-reads.js';
 import type { PeeringServiceRow } from './services/peering-services.js';
 import { type ServiceScope, serviceScope, type Viewer } from './services/viewer.js';
 import { EVENT_CURSOR_KIND, levelRank, type PrefixEventRecord } from './telemetry/event-log.js';
@@ -61,34 +62,53 @@ function groupByRequest(keys: readonly ChildPageKey[]): ChildPageKey[][] {
   const groups = new Map<string, ChildPageKey[]>();
   for (const key of keys) {
     const sig = pageKeyString({ ...key, parentId: 0 });
-    groups.set(sig, [...(groups.get(sig) ?? []), key]);
+    let group = groups.get(sig);
+    if (!group) {
+      group = [];
+      groups.set(sig, group);
+    }
+    group.push(key);
   }
   return [...groups.values()];
 }
 
+/*
+ * Statements are prepared once per database (drizzle's `prepare` with placeholders). A batch of any size binds its ids
+ * as one JSON array (`in (select value from json_each(?))`), so one statement serves every batch; building and
+ * preparing the SQL per batch was most of a dashboard request's time.
+ */
+
+/** `column in (<the JSON array bound to the placeholder>)`. */
+const inJson = (column: SQLiteColumn, placeholder = 'ids'): SQL =>
+  sql`${column} in (select value from json_each(${sql.placeholder(placeholder)}))`;
+
+const idsJson = (ids: readonly number[]) => JSON.stringify(ids);
+
 /**
- * A DataLoader of one page of children for each of many parents, in two statements per distinct page request
- * (a row_number() window partitioned by parent, and a grouped count), whatever the number of parents.
+ * A DataLoader of one page of children for each of many parents: one statement per distinct page request (a
+ * row_number() window partitioned by parent), whatever the number of parents. `totalCount` runs a grouped count for
+ * the whole group of parents when the first of them is asked for it, and not at all otherwise.
  */
 function childPageLoader<Row>(
   db: DB,
   spec: {
+    name: string;
     kind: string;
     table: SQLiteTable;
     parent: SQLiteColumn;
     key: SQLiteColumn;
     parentOf: (row: Row) => number;
     keyOf: (row: Row) => number;
-    where?: (key: ChildPageKey) => SQL | undefined;
+    /** An extra filter on a placeholder `extra` (events: minLevel as a rank), and the value to bind. */
+    extra?: { where: SQL; value: (key: ChildPageKey) => unknown };
   },
 ) {
-  return new DataLoader<ChildPageKey, Connection<Row>, string>(
-    async (keys) => {
-      const results = new Map<string, Connection<Row>>();
-      for (const group of groupByRequest(keys)) {
-        const { request } = group[0]!;
-        const parentIds = group.map((k) => k.parentId);
-        const base = and(inArray(spec.parent, parentIds), spec.where?.(group[0]!));
+  const extraOf = (key: ChildPageKey) => (spec.extra ? spec.extra.value(key) : undefined);
+  const pageStatement = (request: PageRequest, hasExtra: boolean) =>
+    preparedOnce(
+      db,
+      `${spec.name}:page:${request.backwards}:${request.afterKey != null}:${request.beforeKey != null}:${hasExtra}`,
+      () => {
         const direction = sql.raw(request.backwards ? 'desc' : 'asc');
         const windowed = db
           .select({
@@ -98,34 +118,66 @@ function childPageLoader<Row>(
           .from(spec.table)
           .where(
             and(
-              base,
-              request.afterKey != null ? gt(spec.key, request.afterKey) : undefined,
-              request.beforeKey != null ? lt(spec.key, request.beforeKey) : undefined,
+              inJson(spec.parent),
+              hasExtra ? spec.extra?.where : undefined,
+              request.afterKey != null ? gt(spec.key, sql.placeholder('after')) : undefined,
+              request.beforeKey != null ? lt(spec.key, sql.placeholder('before')) : undefined,
             ),
           )
           .as('w');
-        const rows = db
+        return db
           .select({ row: spec.table })
           .from(spec.table)
           .innerJoin(windowed, eq(windowed.key, spec.key))
-          .where(lte(windowed.rn, request.limit + 1))
+          .where(lte(windowed.rn, sql.placeholder('limit')))
           .orderBy(asc(windowed.rn))
-          .all()
+          .prepare();
+      },
+    );
+  const countStatement = (hasExtra: boolean) =>
+    preparedOnce(db, `${spec.name}:count:${hasExtra}`, () =>
+      db
+        .select({ parentId: spec.parent, n: sql<number>`count(*)` })
+        .from(spec.table)
+        .where(and(inJson(spec.parent), hasExtra ? spec.extra?.where : undefined))
+        .groupBy(spec.parent)
+        .prepare(),
+    );
+  return new DataLoader<ChildPageKey, Connection<Row>, string>(
+    async (keys) => {
+      const results = new Map<string, Connection<Row>>();
+      for (const group of groupByRequest(keys)) {
+        const { request } = group[0]!;
+        const extra = extraOf(group[0]!);
+        const hasExtra = extra !== undefined;
+        const parentIds = idsJson(group.map((k) => k.parentId));
+        const rows = pageStatement(request, hasExtra)
+          .all({
+            ids: parentIds,
+            extra,
+            after: request.afterKey,
+            before: request.beforeKey,
+            limit: request.limit + 1,
+          })
           .map((r) => r.row as Row);
-        const counts = new Map(
-          db
-            .select({ parentId: spec.parent, n: sql<number>`count(*)` })
-            .from(spec.table)
-            .where(base)
-            .groupBy(spec.parent)
-            .all()
-            .map((r) => [r.parentId as number, r.n]),
+        let counts: Map<number, number> | undefined;
+        const countOf = (parentId: number) => () => {
+          counts ??= new Map(
+            countStatement(hasExtra)
+              .all({ ids: parentIds, extra })
+              .map((r) => [r.parentId as number, r.n]),
+          );
+          return counts.get(parentId) ?? 0;
+        };
+        const grouped = groupBy(
+          group.map((k) => k.parentId),
+          rows,
+          spec.parentOf,
         );
-        const grouped = groupBy(parentIds, rows, spec.parentOf);
         group.forEach((key, i) => {
           results.set(
             pageKeyString(key),
-            buildConnection(spec.kind, request, grouped[i]!, spec.keyOf, counts.get(key.parentId) ?? 0),
+            buildConnection(spec.kind, request, grouped[i]!, spec.keyOf, countOf(key.parentId)),
           );
         });
       }
@@ -146,47 +198,42 @@ function lazy<T>(make: () => T): () => T {
 
 export function createLoaders(db: DB, viewer: Viewer) {
   const scope: ServiceScope = serviceScope(viewer);
+  const serviceScoped = scopeCondition(scope, peeringServices);
+  const eventScoped = scopeCondition(scope, prefixEvents);
 
   const partner = lazy(
     () =>
-      new DataLoader<number, PartnerRow | null>(async (ids) =>
-        byId(
-          ids,
-          db
-            .select()
-            .from(partners)
-            .where(inArray(partners.id, [...ids]))
-            .all(),
-          (r) => r.id,
-        ),
-      ),
+      new DataLoader<number, PartnerRow | null>(async (ids) => {
+        const statement = preparedOnce(db, 'partner', () =>
+          db.select().from(partners).where(inJson(partners.id)).prepare(),
+        );
+        return byId(ids, statement.all({ ids: idsJson(ids) }), (r) => r.id);
+      }),
   );
 
   const peeringLocation = lazy(
     () =>
-      new DataLoader<number, PeeringLocationRow | null>(async (ids) =>
-        byId(
-          ids,
-          db
-            .select()
-            .from(peeringLocations)
-            .where(inArray(peeringLocations.id, [...ids]))
-            .all(),
-          (r) => r.id,
-        ),
-      ),
+      new DataLoader<number, PeeringLocationRow | null>(async (ids) => {
+        const statement = preparedOnce(db, 'peeringLocation', () =>
+          db.select().from(peeringLocations).where(inJson(peeringLocations.id)).prepare(),
+        );
+        return byId(ids, statement.all({ ids: idsJson(ids) }), (r) => r.id);
+      }),
   );
 
   const partnerLocations = lazy(
     () =>
       new DataLoader<number, PeeringLocationRow[]>(async (ids) => {
-        const rows = db
-          .select({ partnerId: partnerPeeringLocations.partnerId, location: peeringLocations })
-          .from(partnerPeeringLocations)
-          .innerJoin(peeringLocations, eq(peeringLocations.id, partnerPeeringLocations.peeringLocationId))
-          .where(inArray(partnerPeeringLocations.partnerId, [...ids]))
-          .orderBy(asc(peeringLocations.name))
-          .all();
+        const statement = preparedOnce(db, 'partnerLocations', () =>
+          db
+            .select({ partnerId: partnerPeeringLocations.partnerId, location: peeringLocations })
+            .from(partnerPeeringLocations)
+            .innerJoin(peeringLocations, eq(peeringLocations.id, partnerPeeringLocations.peeringLocationId))
+            .where(inJson(partnerPeeringLocations.partnerId))
+            .orderBy(asc(peeringLocations.name))
+            .prepare(),
+        );
+        const rows = statement.all({ ids: idsJson(ids) });
         return groupBy(ids, rows, (r) => r.partnerId).map((list) => list.map((r) => r.location));
       }),
   );
@@ -194,13 +241,16 @@ export function createLoaders(db: DB, viewer: Viewer) {
   const locationPartners = lazy(
     () =>
       new DataLoader<number, PartnerRow[]>(async (ids) => {
-        const rows = db
-          .select({ locationId: partnerPeeringLocations.peeringLocationId, partner: partners })
-          .from(partnerPeeringLocations)
-          .innerJoin(partners, eq(partners.id, partnerPeeringLocations.partnerId))
-          .where(inArray(partnerPeeringLocations.peeringLocationId, [...ids]))
-          .orderBy(asc(partners.name))
-          .all();
+        const statement = preparedOnce(db, 'locationPartners', () =>
+          db
+            .select({ locationId: partnerPeeringLocations.peeringLocationId, partner: partners })
+            .from(partnerPeeringLocations)
+            .innerJoin(partners, eq(partners.id, partnerPeeringLocations.partnerId))
+            .where(inJson(partnerPeeringLocations.peeringLocationId))
+            .orderBy(asc(partners.name))
+            .prepare(),
+        );
+        const rows = statement.all({ ids: idsJson(ids) });
         return groupBy(ids, rows, (r) => r.locationId).map((list) => list.map((r) => r.partner));
       }),
   );
@@ -208,28 +258,26 @@ export function createLoaders(db: DB, viewer: Viewer) {
   /** Sessions are visible to operators and to the partner itself; callers check that first. */
   const partnerSessions = lazy(
     () =>
-      new DataLoader<number, SessionRow[]>(async (ids) =>
-        groupBy(
-          ids,
+      new DataLoader<number, SessionRow[]>(async (ids) => {
+        const statement = preparedOnce(db, 'partnerSessions', () =>
           db
             .select()
             .from(peeringSessions)
-            .where(inArray(peeringSessions.partnerId, [...ids]))
+            .where(inJson(peeringSessions.partnerId))
             .orderBy(asc(peeringSessions.id))
-            .all(),
-          (r) => r.partnerId,
-        ),
-      ),
+            .prepare(),
+        );
+        return groupBy(ids, statement.all({ ids: idsJson(ids) }), (r) => r.partnerId);
+      }),
   );
 
   const session = lazy(
     () =>
       new DataLoader<number, SessionRow | null>(async (ids) => {
-        const rows = db
-          .select()
-          .from(peeringSessions)
-          .where(inArray(peeringSessions.id, [...ids]))
-          .all();
+        const statement = preparedOnce(db, 'session', () =>
+          db.select().from(peeringSessions).where(inJson(peeringSessions.id)).prepare(),
+        );
+        const rows = statement.all({ ids: idsJson(ids) });
         const visible = rows.filter(
           (r) => viewer.role === 'OPERATOR' || (viewer.role === 'PARTNER' && viewer.partnerId === r.partnerId),
         );
@@ -239,88 +287,78 @@ export function createLoaders(db: DB, viewer: Viewer) {
 
   const customerLocation = lazy(
     () =>
-      new DataLoader<number, CustomerLocationView | null>(async (ids) =>
-        byId(
-          ids,
-          selectCustomerLocations(db)
-            .where(inArray(customerLocations.id, [...ids]))
-            .all(),
-          (r) => r.id,
-        ),
-      ),
+      new DataLoader<number, CustomerLocationView | null>(async (ids) => {
+        const statement = preparedOnce(db, 'customerLocation', () =>
+          selectCustomerLocations(db).where(inJson(customerLocations.id)).prepare(),
+        );
+        return byId(ids, statement.all({ ids: idsJson(ids) }), (r) => r.id);
+      }),
   );
 
   const peeringService = lazy(
     () =>
-      new DataLoader<number, PeeringServiceRow | null>(async (ids) =>
-        byId(
-          ids,
+      new DataLoader<number, PeeringServiceRow | null>(async (ids) => {
+        const statement = preparedOnce(db, `peeringService:${serviceScoped.shape}`, () =>
           db
             .select()
             .from(peeringServices)
-            .where(and(inArray(peeringServices.id, [...ids]), serviceScopeWhere(scope)))
-            .all(),
-          (r) => r.id,
-        ),
-      ),
+            .where(and(inJson(peeringServices.id), serviceScoped.where))
+            .prepare(),
+        );
+        return byId(ids, statement.all({ ids: idsJson(ids), scopeId: serviceScoped.scopeId }), (r) => r.id);
+      }),
   );
 
   const prefix = lazy(
     () =>
-      new DataLoader<number, PrefixRow | null>(async (ids) =>
-        byId(
-          ids,
+      new DataLoader<number, PrefixRow | null>(async (ids) => {
+        const statement = preparedOnce(db, `prefix:${serviceScoped.shape}`, () =>
           db
             .select({ prefix: prefixes })
             .from(prefixes)
             .innerJoin(peeringServices, eq(peeringServices.id, prefixes.peeringServiceId))
-            .where(and(inArray(prefixes.id, [...ids]), serviceScopeWhere(scope)))
-            .all()
-            .map((r) => r.prefix),
+            .where(and(inJson(prefixes.id), serviceScoped.where))
+            .prepare(),
+        );
+        return byId(
+          ids,
+          statement.all({ ids: idsJson(ids), scopeId: serviceScoped.scopeId }).map((r) => r.prefix),
           (r) => r.id,
-        ),
-      ),
+        );
+      }),
   );
-
-  const eventScope = (): SQL | undefined => {
-    if ('all' in scope) return undefined;
-    if ('customerId' in scope) return eq(prefixEvents.customerId, scope.customerId);
-    if ('partnerId' in scope) return eq(prefixEvents.partnerId, scope.partnerId);
-    return sql`0`;
-  };
 
   const event = lazy(
     () =>
-      new DataLoader<number, PrefixEventRecord | null>(async (seqs) =>
-        byId(
-          seqs,
+      new DataLoader<number, PrefixEventRecord | null>(async (seqs) => {
+        const statement = preparedOnce(db, `event:${eventScoped.shape}`, () =>
           db
             .select()
             .from(prefixEvents)
-            .where(and(inArray(prefixEvents.seq, [...seqs]), eventScope()))
-            .all(),
-          (r) => r.seq,
-        ),
-      ),
+            .where(and(inJson(prefixEvents.seq), eventScoped.where))
+            .prepare(),
+        );
+        return byId(seqs, statement.all({ ids: idsJson(seqs), scopeId: eventScoped.scopeId }), (r) => r.seq);
+      }),
   );
 
   const customer = lazy(
     () =>
       new DataLoader<number, CustomerRow | null>(async (ids) => {
-        const visible = [...ids].filter(
+        const visible = ids.filter(
           (id) => viewer.role === 'OPERATOR' || (viewer.role === 'CUSTOMER' && viewer.customerId === id),
         );
-        return byId(
-          ids,
-          visible.length ? db.select().from(customers).where(inArray(customers.id, visible)).all() : [],
-          (r) => r.id,
+        const statement = preparedOnce(db, 'customer', () =>
+          db.select().from(customers).where(inJson(customers.id)).prepare(),
         );
+        return byId(ids, visible.length ? statement.all({ ids: idsJson(visible) }) : [], (r) => r.id);
       }),
   );
 
   /** A page of prefixes for each of many peering services (the parents were already scope-checked). */
   const servicePrefixes = lazy(() =>
     childPageLoader<PrefixRow>(db, {
+      name: 'servicePrefixes',
       kind: PREFIX_CURSOR_KIND,
       table: prefixes,
       parent: prefixes.peeringServiceId,
@@ -333,13 +371,17 @@ export function createLoaders(db: DB, viewer: Viewer) {
   /** A page of events for each of many prefixes (the parents were already scope-checked). */
   const prefixEventPages = lazy(() =>
     childPageLoader<PrefixEventRecord>(db, {
+      name: 'prefixEventPages',
       kind: EVENT_CURSOR_KIND,
       table: prefixEvents,
       parent: prefixEvents.prefixId,
       key: prefixEvents.seq,
       parentOf: (r) => r.prefixId,
       keyOf: (r) => r.seq,
-      where: (k) => (k.minLevel ? gte(prefixEvents.levelRank, levelRank(k.minLevel)) : undefined),
+      extra: {
+        where: gte(prefixEvents.levelRank, sql.placeholder('extra')),
+        value: (k) => (k.minLevel ? levelRank(k.minLevel) : undefined),
+      },
     }),
   );
 

@@ -21,7 +21,7 @@ export function openDb(filename = ':memory:', options: OpenDbOptions = {}) {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const logger = options.onQuery ? { logQuery: (query: string) => options.onQuery?.(query) } : undefined;
-  return drizzle({ client: sqlite, ...(logger ? { logger } : {}) });
+  return drizzle({ client: sqlite, jit: true, ...(logger ? { logger } : {}) });
 }
 
 export type DB = ReturnType<typeof openDb>;

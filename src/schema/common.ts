@@ -174,6 +174,15 @@ export async function loadNodes<T>(loader: DataLoader<number, T | null>, ids: re
   return (await loader.loadMany(ids.map(Number))).map((row) => (row instanceof Error ? null : row));
 }
 
+/**
+ * A loaded row for a field the schema declares non-null, handed on as the loader's promise (no async wrapper around
+ * it: one promise and one microtask less per object). A missing row still fails that field, as graphql-js refuses null
+ * for a non-null field.
+ */
+export function required<T>(row: Promise<T | null>): Promise<T> {
+  return row as Promise<T>;
+}
+
 export const OrderDirectionEnum = builder.enumType('OrderDirection', {
   description: 'Sort direction of a list.',
   values: {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
+import { preparedOnce } from '../db/prepared.js';
 import { apiTokens, customers, partners, type Role } from '../db/schema.js';
 import { AuthenticationError, ForbiddenError, fail, ok, type Result, userError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
@@ -106,11 +107,14 @@ export function viewerFromAuthorization(
   if (!match?.[1]) throw new AuthenticationError('Malformed Authorization: expected "Bearer <token>"');
   const token = match[1];
   if (deps.env.OPERATOR_TOKEN && sameSecret(token, deps.env.OPERATOR_TOKEN)) return { role: 'OPERATOR', tokenId: null };
-  const row = deps.db
-    .select()
-    .from(apiTokens)
-    .where(eq(apiTokens.tokenHash, hashToken(token)))
-    .get();
+  const byHash = preparedOnce(deps.db, 'apiTokenByHash', () =>
+    deps.db
+      .select()
+      .from(apiTokens)
+      .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
+      .prepare(),
+  );
+  const row = byHash.get({ hash: hashToken(token) });
   const now = deps.clock.now();
   const refusal = tokenRefusal(row, now);
   if (refusal || !row) throw new AuthenticationError(refusal?.message ?? 'Invalid or revoked token');

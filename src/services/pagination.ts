@@ -1,6 +1,7 @@
 import { and, asc, desc, gt, lt, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { DB } from '../db/client.js';
+import { preparedOnce } from '../db/prepared.js';
 import { InputError } from '../errors.js';
 
 /**
@@ -117,22 +118,39 @@ export function buildConnection<T>(
   };
 }
 
-/** The key bounds and fetch order of a keyset page over `key`, for either list order and paging direction. */
-export function keysetBounds(key: SQLiteColumn, request: PageRequest): { where: SQL | undefined; order: SQL } {
+/**
+ * The key bounds and fetch order of a keyset page over `key`, for either list order and paging direction. The bounds
+ * compare with the request's keys, or with what `to` gives instead (placeholders of a prepared statement).
+ */
+export function keysetBounds(
+  key: SQLiteColumn,
+  request: PageRequest,
+  to: { after: unknown; before: unknown } = { after: request.afterKey, before: request.beforeKey },
+): { where: SQL | undefined; order: SQL } {
   const down = request.descending;
   const where = and(
-    request.afterKey != null ? (down ? lt(key, request.afterKey) : gt(key, request.afterKey)) : undefined,
-    request.beforeKey != null ? (down ? gt(key, request.beforeKey) : lt(key, request.beforeKey)) : undefined,
+    request.afterKey != null ? (down ? lt(key, to.after) : gt(key, to.after)) : undefined,
+    request.beforeKey != null ? (down ? gt(key, to.before) : lt(key, to.before)) : undefined,
   );
   return { where, order: request.backwards !== down ? desc(key) : asc(key) };
 }
 
+interface KeysetSpec<Row> {
+  kind: string;
+  table: SQLiteTable;
+  key: SQLiteColumn;
+  keyOf: (row: Row) => number;
+  where: SQL | undefined;
+  /**
+   * Set when `where` compares with placeholders only: the page and count statements are then prepared once per
+   * database for this shape (a name for which conditions `where` has), and `values` fills the placeholders.
+   */
+  prepared?: { shape: string; values: Record<string, unknown> };
+}
+
 /** One keyset page of `table` ordered by the integer `key` column, with the filter's total count. */
-export function keysetPage<Row>(
-  db: DB,
-  spec: { kind: string; table: SQLiteTable; key: SQLiteColumn; keyOf: (row: Row) => number; where: SQL | undefined },
-  request: PageRequest,
-): Connection<Row> {
+export function keysetPage<Row>(db: DB, spec: KeysetSpec<Row>, request: PageRequest): Connection<Row> {
+  if (spec.prepared) return preparedKeysetPage(db, spec, spec.prepared, request);
   const bounds = keysetBounds(spec.key, request);
   const rows = db
     .select()
@@ -142,5 +160,39 @@ export function keysetPage<Row>(
     .limit(request.limit + 1)
     .all() as Row[];
   const totalCount = () => db.select({ n: sql<number>`count(*)` }).from(spec.table).where(spec.where).get()!.n;
+  return buildConnection(spec.kind, request, rows, spec.keyOf, totalCount);
+}
+
+function preparedKeysetPage<Row>(
+  db: DB,
+  spec: KeysetSpec<Row>,
+  { shape, values }: { shape: string; values: Record<string, unknown> },
+  request: PageRequest,
+): Connection<Row> {
+  const name = `keyset:${spec.kind}:${shape}`;
+  const bounds = `${request.afterKey != null}:${request.beforeKey != null}:${request.backwards}:${request.descending}`;
+  const page = preparedOnce(db, `${name}:page:${bounds}`, () => {
+    const { where, order } = keysetBounds(spec.key, request, {
+      after: sql.placeholder('after'),
+      before: sql.placeholder('before'),
+    });
+    return db
+      .select()
+      .from(spec.table)
+      .where(and(spec.where, where))
+      .orderBy(order)
+      .limit(sql.placeholder('limit'))
+      .prepare();
+  });
+  const rows = page.all({
+    ...values,
+    after: request.afterKey,
+    before: request.beforeKey,
+    limit: request.limit + 1,
+  }) as Row[];
+  const totalCount = () =>
+    preparedOnce(db, `${name}:count`, () =>
+      db.select({ n: sql<number>`count(*)` }).from(spec.table).where(spec.where).prepare(),
+    ).get(values)!.n;
   return buildConnection(spec.kind, request, rows, spec.keyOf, totalCount);
 }

@@ -1,4 +1,5 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { DB } from '../db/client.js';
 import { countries, customerLocations, peeringServices } from '../db/schema.js';
 import { type Connection, keysetPage, type PageRequest } from './pagination.js';
@@ -16,11 +17,22 @@ export interface PeeringServiceFilter {
   search?: string | null;
 }
 
-export function serviceScopeWhere(scope: ServiceScope): SQL | undefined {
-  if ('all' in scope) return undefined;
-  if ('customerId' in scope) return eq(peeringServices.customerId, scope.customerId);
-  if ('partnerId' in scope) return eq(peeringServices.partnerId, scope.partnerId);
-  return sql`0`;
+/**
+ * The viewer's scope as a condition on a placeholder (`scopeId`, bound by the caller), and the statement shape it
+ * gives: operators see everything, customers and partners their own rows, anyone else nothing.
+ */
+export function scopeCondition(
+  scope: ServiceScope,
+  columns: { customerId: SQLiteColumn; partnerId: SQLiteColumn },
+): { shape: string; where: SQL | undefined; scopeId: number } {
+  if ('all' in scope) return { shape: 'all', where: undefined, scopeId: 0 };
+  if ('customerId' in scope) {
+    return { shape: 'customer', where: eq(columns.customerId, sql.placeholder('scopeId')), scopeId: scope.customerId };
+  }
+  if ('partnerId' in scope) {
+    return { shape: 'partner', where: eq(columns.partnerId, sql.placeholder('scopeId')), scopeId: scope.partnerId };
+  }
+  return { shape: 'none', where: sql`0`, scopeId: 0 };
 }
 
 export function listPeeringServices(
@@ -29,22 +41,40 @@ export function listPeeringServices(
   filter: PeeringServiceFilter,
   request: PageRequest,
 ): Connection<PeeringServiceRow> {
-  const locationMatch =
-    filter.country || filter.state
+  // Conditions on placeholders, so that each combination of filters is one statement prepared once.
+  const scoped = scopeCondition(scope, peeringServices);
+  const byLocation = Boolean(filter.country || filter.state);
+  const country = sql.placeholder('country');
+  const state = sql.placeholder('state');
+  const where = and(
+    scoped.where,
+    filter.partnerId != null ? eq(peeringServices.partnerId, sql.placeholder('partnerId')) : undefined,
+    byLocation
       ? sql`${peeringServices.customerLocationId} in (select ${customerLocations.id} from ${customerLocations}
             join ${countries} on ${countries.id} = ${customerLocations.countryId}
-            where (${filter.country ?? null} is null or lower(${countries.name}) = lower(${filter.country ?? null}))
-              and (${filter.state ?? null} is null or lower(${customerLocations.state}) = lower(${filter.state ?? null})))`
-      : undefined;
-  const where = and(
-    serviceScopeWhere(scope),
-    filter.partnerId != null ? eq(peeringServices.partnerId, filter.partnerId) : undefined,
-    locationMatch,
-    filter.search ? sql`${peeringServices.name} like ${containsPattern(filter.search)} escape '\\'` : undefined,
+            where (${country} is null or lower(${countries.name}) = lower(${country}))
+              and (${state} is null or lower(${customerLocations.state}) = lower(${state})))`
+      : undefined,
+    filter.search ? sql`${peeringServices.name} like ${sql.placeholder('search')} escape '\\'` : undefined,
   );
+  const shape = `${scoped.shape}:${filter.partnerId != null}:${byLocation}:${Boolean(filter.search)}`;
+  const values = {
+    scopeId: scoped.scopeId,
+    partnerId: filter.partnerId ?? null,
+    country: filter.country ?? null,
+    state: filter.state ?? null,
+    search: filter.search ? containsPattern(filter.search) : null,
+  };
   return keysetPage<PeeringServiceRow>(
     db,
-    { kind: SERVICE_CURSOR_KIND, table: peeringServices, key: peeringServices.id, keyOf: (r) => r.id, where },
+    {
+      kind: SERVICE_CURSOR_KIND,
+      table: peeringServices,
+      key: peeringServices.id,
+      keyOf: (r) => r.id,
+      where,
+      prepared: { shape, values },
+    },
     request,
   );
 }

@@ -3,7 +3,7 @@ import type { CustomerLocationView, PeeringLocationRow } from '../../services/ca
 import type { PartnerRow, SessionRow } from '../../services/partners.js';
 import { canSeePartnerSessions } from '../../services/viewer.js';
 import { builder } from '../builder.js';
-import { AsnScalar, loadNodes } from '../common.js';
+import { AsnScalar, loadNodes, required } from '../common.js';
 
 export const PartnerKindEnum = builder.enumType('PartnerKind', {
   description: 'What kind of connectivity partner it is.',
@@ -103,12 +103,12 @@ builder.node(PeeringSessionRef, {
     partner: t.field({
       type: PartnerRef,
       description: 'The partner on the other end of the session.',
-      resolve: async (s, _a, ctx) => (await ctx.loaders.partner.load(s.partnerId))!,
+      resolve: (s, _a, ctx) => required(ctx.loaders.partner.load(s.partnerId)),
     }),
     peeringLocation: t.field({
       type: PeeringLocationRef,
       description: 'The metro where the session is.',
-      resolve: async (s, _a, ctx) => (await ctx.loaders.peeringLocation.load(s.peeringLocationId))!,
+      resolve: (s, _a, ctx) => required(ctx.loaders.peeringLocation.load(s.peeringLocationId)),
     }),
     routerName: t.exposeString('routerName', {
       description:

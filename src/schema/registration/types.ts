@@ -5,7 +5,7 @@ import { pageRequest } from '../../services/pagination.js';
 import type { PeeringServiceRow, Tag } from '../../services/peering-services.js';
 import { builder } from '../builder.js';
 import { CustomerLocationRef, PartnerRef, PeeringLocationRef } from '../catalogue/types.js';
-import { AsnScalar, loadNodes } from '../common.js';
+import { AsnScalar, loadNodes, required } from '../common.js';
 import { CustomerRef } from '../identity/types.js';
 
 /** Said of the enum values kept from Azure's Peering Service model that peerwatch never produces. */
@@ -112,7 +112,7 @@ builder.node(PeeringServiceRef, {
     customerLocation: t.field({
       type: CustomerLocationRef,
       description: "Where the customer's site is (country and state/province).",
-      resolve: async (s, _a, ctx) => (await ctx.loaders.customerLocation.load(s.customerLocationId))!,
+      resolve: (s, _a, ctx) => required(ctx.loaders.customerLocation.load(s.customerLocationId)),
     }),
     azureRegion: t.string({
       description: 'The Azure region of the customer location.',
@@ -121,12 +121,12 @@ builder.node(PeeringServiceRef, {
     partner: t.field({
       type: PartnerRef,
       description: 'The connectivity partner (ISP or IXP) that carries the traffic to Microsoft.',
-      resolve: async (s, _a, ctx) => (await ctx.loaders.partner.load(s.partnerId))!,
+      resolve: (s, _a, ctx) => required(ctx.loaders.partner.load(s.partnerId)),
     }),
     primaryPeeringLocation: t.field({
       type: PeeringLocationRef,
       description: "The partner's peering location that carries the traffic (at least 2 sessions on distinct routers).",
-      resolve: async (s, _a, ctx) => (await ctx.loaders.peeringLocation.load(s.primaryPeeringLocationId))!,
+      resolve: (s, _a, ctx) => required(ctx.loaders.peeringLocation.load(s.primaryPeeringLocationId)),
     }),
     backupPeeringLocation: t.field({
       type: PeeringLocationRef,
@@ -211,7 +211,7 @@ builder.node(PrefixRef, {
     peeringService: t.field({
       type: PeeringServiceRef,
       description: 'The peering service the prefix belongs to.',
-      resolve: async (p, _a, ctx) => (await ctx.loaders.peeringService.load(p.peeringServiceId))!,
+      resolve: (p, _a, ctx) => required(ctx.loaders.peeringService.load(p.peeringServiceId)),
     }),
   }),
 });

@@ -1,12 +1,11 @@
-import { EVENT_LEVELS, type LATENCY_GRANULARITIES, type LatencyGranularity } from '../../db/schema.js';
+import { EVENT_LEVELS, type LATENCY_GRANULARITIES } from '../../db/schema.js';
 import { EVENT_TYPES, PREFIX_EVENT_TYPES, type PrefixEventType } from '../../domain/events.js';
-import { InputError } from '../../errors.js';
 import { encodeCursor, pageRequest } from '../../services/pagination.js';
 import { EVENT_CURSOR_KIND, type PrefixEventRecord } from '../../telemetry/event-log.js';
-import { type BucketRow, measuredPrefixFor } from '../../telemetry/latency.js';
+import { type LatencySeries, latencySeries, type SeriesBucket } from '../../telemetry/latency-reads.js';
 import type { ResyncRequired } from '../../telemetry/stream.js';
 import { builder } from '../builder.js';
-import { AsnScalar, loadNodes } from '../common.js';
+import { AsnScalar, loadNodes, required } from '../common.js';
 import { PrefixRef } from '../registration/types.js';
 
 const EVENT_LEVEL_DESCRIPTIONS: Record<(typeof EVENT_LEVELS)[number], string> = {
@@ -156,7 +155,7 @@ builder.node(PrefixEventRef, {
     prefix: t.field({
       type: PrefixRef,
       description: 'The registered prefix this event concerns.',
-      resolve: async (e, _a, ctx) => (await ctx.loaders.prefix.load(e.prefixId))!,
+      resolve: (e, _a, ctx) => required(ctx.loaders.prefix.load(e.prefixId)),
     }),
     observedPrefix: t.exposeString('observedPrefix', {
       description:
@@ -211,7 +210,7 @@ export const PrefixEventStreamItem = builder.unionType('PrefixEventStreamItem', 
   resolveType: (item) => ('kind' in item && item.kind === 'ResyncRequired' ? ResyncRequiredRef : PrefixEventRef),
 });
 
-export const LatencyBucketRef = builder.objectRef<BucketRow>('LatencyBucket').implement({
+export const LatencyBucketRef = builder.objectRef<SeriesBucket>('LatencyBucket').implement({
   description:
     'Round-trip times in one time bucket. Percentiles come from a DDSketch (within 1% of exact); min/max/count are exact.',
   fields: (t) => ({
@@ -229,27 +228,25 @@ export const LatencyBucketRef = builder.objectRef<BucketRow>('LatencyBucket').im
   }),
 });
 
-export const LatencySeriesRef = builder
-  .objectRef<{ measuredPrefix: string; granularity: LatencyGranularity; buckets: BucketRow[] }>('LatencySeries')
-  .implement({
-    description: 'Latency of a prefix over a range, oldest bucket first.',
-    fields: (t) => ({
-      measuredPrefix: t.exposeString('measuredPrefix', {
-        description:
-          'Latency is reported at /24 (IPv4) or /48 (IPv6) at the finest; this is the prefix it was measured at.',
-      }),
-      granularity: t.field({
-        type: LatencyGranularityEnum,
-        description: 'The bucket width used (the one asked for, or the default for the range).',
-        resolve: (s) => s.granularity,
-      }),
-      buckets: t.field({
-        type: [LatencyBucketRef],
-        description: 'Buckets that have samples, oldest first; a period without samples has no bucket (no gap filler).',
-        resolve: (s) => s.buckets,
-      }),
+export const LatencySeriesRef = builder.objectRef<LatencySeries>('LatencySeries').implement({
+  description: 'Latency of a prefix over a range, oldest bucket first.',
+  fields: (t) => ({
+    measuredPrefix: t.exposeString('measuredPrefix', {
+      description:
+        'Latency is reported at /24 (IPv4) or /48 (IPv6) at the finest; this is the prefix it was measured at.',
     }),
-  });
+    granularity: t.field({
+      type: LatencyGranularityEnum,
+      description: 'The bucket width used (the one asked for, or the default for the range).',
+      resolve: (s) => s.granularity,
+    }),
+    buckets: t.field({
+      type: [LatencyBucketRef],
+      description: 'Buckets that have samples, oldest first; a period without samples has no bucket (no gap filler).',
+      resolve: (s) => s.buckets,
+    }),
+  }),
+});
 
 /** Shared by Query.prefixEvents and Prefix.events. */
 export const PrefixEventConnectionRef = builder.connectionObject(
@@ -297,17 +294,6 @@ builder.objectFields(PrefixRef, (t) => ({
         description: 'Bucket width; default FIVE_MINUTES up to LAST_1_DAY, ONE_HOUR beyond.',
       }),
     },
-    resolve: (p, args, ctx) => {
-      const granularity = args.granularity ?? (args.range > 24 * 3_600_000 ? 'ONE_HOUR' : 'FIVE_MINUTES');
-      if (granularity === 'FIVE_MINUTES' && args.range > 24 * 3_600_000) {
-        throw new InputError('FIVE_MINUTES granularity is available for ranges up to LAST_1_DAY; use ONE_HOUR');
-      }
-      const measuredPrefix = measuredPrefixFor({ prefix: p.prefix, family: p.family as 4 | 6 });
-      const now = ctx.deps.clock.now();
-      // Buckets that start within (now - range, now]: the current one included, at most range / bucket size rows
-      // (720 hourly rows for 30 days).
-      const buckets = ctx.telemetry.latencyBuckets(measuredPrefix, granularity, now - args.range + 1, now + 1);
-      return { measuredPrefix, granularity, buckets };
-    },
+    resolve: (p, args, ctx) => latencySeries(ctx.deps.db, p, args.range, args.granularity, ctx.deps.clock.now()),
   }),
 }));
