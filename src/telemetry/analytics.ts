@@ -97,7 +97,7 @@ export function analysisQueries(db: DB) {
     select peer, prefix, family, range_start as rangeStart, range_end as rangeEnd, peer_asn as peerAsn,
            session_id as sessionId, announced, as_path as asPath, origin_asn as originAsn, communities,
            last_announced_at as lastAnnouncedAt, updated_at as updatedAt
-    from route_states where family = ? and range_start >= ? and range_end <= ?`);
+    from route_states where family = ? and range_start between ? and ? and range_end <= ?`);
   const sessionsAt = client.prepare(`
     select s.id, s.router_name as routerName, l.name as locationName, s.partner_id as partnerId,
            s.peering_location_id as peeringLocationId, s.peer_address as peerAddress
@@ -116,7 +116,9 @@ export function analysisQueries(db: DB) {
   return {
     routesWithin: (w: WatchedPrefix): RouteRow[] =>
       (
-        routesWithin.all(w.family, w.rangeStart, w.rangeEnd) as (Omit<RouteRow, 'asPath' | 'communities'> & {
+        // A route inside the prefix starts within it: both bounds on range_start keep the index scan to the prefix's
+        // own routes (with a lower bound only, it ran to the end of the index).
+        routesWithin.all(w.family, w.rangeStart, w.rangeEnd, w.rangeEnd) as (Omit<RouteRow, 'asPath' | 'communities'> & {
           asPath: string;
           communities: string;
         })[]
