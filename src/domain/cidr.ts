@@ -112,6 +112,24 @@ export function truncateTo(input: string, lengthV4: number, lengthV6: number): C
  * ::ffff:192.0.2.83 and 192.0.2.83 are one peer.
  */
 export function normaliseAddress(input: string): string | null {
+  let normalised = normalisedAddresses.get(input);
+  if (normalised === undefined) {
+    normalised = computeNormalisedAddress(input);
+    if (normalisedAddresses.size >= NORMALISED_ADDRESSES_KEPT) normalisedAddresses.clear();
+    normalisedAddresses.set(input, normalised);
+  }
+  return normalised;
+}
+
+/**
+ * Results of normaliseAddress by input text. Update peers and next hops repeat all the time (a collector has a few
+ * hundred peers), and parsing an IPv6 address through ipaddr.js costs several microseconds; bounded, so arbitrary
+ * input cannot grow it.
+ */
+const normalisedAddresses = new Map<string, string | null>();
+const NORMALISED_ADDRESSES_KEPT = 10_000;
+
+function computeNormalisedAddress(input: string): string | null {
   const addr = parseAddress(input.trim());
   if (!addr) return null;
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {

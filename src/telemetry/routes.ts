@@ -99,9 +99,12 @@ export function applyRouteBatch(
   const lookup = (cidr: Cidr): WatchedPrefix | null => {
     let id = idByCidr.get(cidr.text);
     if (id === undefined) {
-      const hit = watch.covering(cidr);
-      id = hit?.id ?? null;
-      if (hit && !watchedById.has(hit.id)) watchedById.set(hit.id, hit);
+      id = watch.coveringId(cidr);
+      if (id != null && !watchedById.has(id)) {
+        const hit = watch.byId(id);
+        if (!hit) id = null;
+        else watchedById.set(id, hit);
+      }
       idByCidr.set(cidr.text, id);
     }
     return id == null ? null : watchedById.get(id)!;

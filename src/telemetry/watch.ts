@@ -57,8 +57,10 @@ const fromRow = (row: RawRow | undefined): WatchedPrefix | null =>
  */
 export function watchQueries(db: DB) {
   const client = db.$client;
-  const covering = client.prepare(
-    `${SELECT} where p.family = ? and p.range_start <= ? order by p.range_start desc limit 1`,
+  // Only the candidate's id and end: most observed routes are covered by nothing, and the full row (two JSON columns)
+  // is read only for a hit.
+  const candidate = client.prepare(
+    'select id, range_end as rangeEnd from prefixes where family = ? and range_start <= ? order by range_start desc limit 1',
   );
   const byId = client.prepare(`${SELECT} where p.id = ?`);
   const overlapping = client.prepare(`${SELECT} where p.family = ? and p.range_start <= ? and p.range_end >= ?`);
@@ -67,12 +69,13 @@ export function watchQueries(db: DB) {
   const withLatency = client.prepare(
     `${SELECT} where exists (select 1 from prefix_watch_state w where w.prefix_id = p.id and w.key = 'latency:cursor')`,
   );
+  const coveringId = (cidr: Cidr): number | null => {
+    const row = candidate.get(cidr.family, cidr.start) as { id: number; rangeEnd: string } | undefined;
+    return row && row.rangeEnd >= cidr.end ? row.id : null;
+  };
   return {
-    /** The registered prefix that equals or contains `cidr`, if any. */
-    covering(cidr: Cidr): WatchedPrefix | null {
-      const row = fromRow(covering.get(cidr.family, cidr.start) as RawRow | undefined);
-      return row && row.rangeEnd >= cidr.end ? row : null;
-    },
+    /** The id of the registered prefix that equals or contains `cidr`, if any (no row is built). */
+    coveringId,
     byId: (id: number) => fromRow(byId.get(id) as RawRow | undefined),
     /** Registered prefixes that overlap `cidr` (contain it or lie inside it). */
     overlapping: (cidr: Cidr) =>
