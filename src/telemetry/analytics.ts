@@ -115,10 +115,13 @@ export function analysisQueries(db: DB) {
   );
   return {
     routesWithin: (w: WatchedPrefix): RouteRow[] =>
+      // A route inside the prefix starts within it: both bounds on range_start keep the index scan to the prefix's
+      // own routes (with a lower bound only, it ran to the end of the index).
       (
-        // A route inside the prefix starts within it: both bounds on range_start keep the index scan to the prefix's
-        // own routes (with a lower bound only, it ran to the end of the index).
-        routesWithin.all(w.family, w.rangeStart, w.rangeEnd, w.rangeEnd) as (Omit<RouteRow, 'asPath' | 'communities'> & {
+        routesWithin.all(w.family, w.rangeStart, w.rangeEnd, w.rangeEnd) as (Omit<
+          RouteRow,
+          'asPath' | 'communities'
+        > & {
           asPath: string;
           communities: string;
         })[]

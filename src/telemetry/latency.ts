@@ -3,6 +3,7 @@ import type { DB } from '../db/client.js';
 import type { LatencyGranularity } from '../db/schema.js';
 import { type Cidr, normaliseAddress, truncateTo, tryParseCidr } from '../domain/cidr.js';
 import { emitEvent } from './analytics.js';
+import { encodeSketch } from './sketch-codec.js';
 import type { Outbox, WatchedPrefix, WatchQueries } from './watch.js';
 
 /**
@@ -109,12 +110,24 @@ export function latencyQueries(db: DB) {
   const one = client.prepare(
     `select ${COLUMNS} from latency_buckets where measured_prefix = ? and granularity = ? and start = ?`,
   );
+  /**
+   * Sketches of recently written buckets, decoded, so that a bucket that keeps receiving samples (the open one) is not
+   * decoded again for every batch. An entry is used only while the stored row still has the count, min and max it
+   * was written with: a write by another process, or a rolled-back transaction, makes it stale and the row is decoded.
+   * Every batch still writes its buckets' sketches: nothing is kept only in memory.
+   */
+  const recent = new Map<string, KeptBucket>();
   return {
-    add(measuredPrefix: string, granularity: LatencyGranularity, start: number, values: number[]): void {
+    /** Adds samples to a bucket; `keep`: remember its decoded sketch for the next batch (see `recent`). */
+    add(measuredPrefix: string, granularity: LatencyGranularity, start: number, values: number[], keep = false): void {
       const row = get.get(measuredPrefix, granularity, start) as
         | { n: number; min: number; max: number; sketch: Buffer }
         | undefined;
-      const sketch = row ? DDSketch.fromProto(row.sketch) : new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
+      const key = `${measuredPrefix}|${granularity}|${start}`;
+      let kept = recent.get(key);
+      if (kept && !(row && row.n === kept.n && row.min === kept.min && row.max === kept.max)) kept = undefined;
+      const sketch =
+        kept?.sketch ?? (row ? DDSketch.fromProto(row.sketch) : new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }));
       let min = row?.min ?? Number.POSITIVE_INFINITY;
       let max = row?.max ?? Number.NEGATIVE_INFINITY;
       for (const v of values) {
@@ -122,20 +135,15 @@ export function latencyQueries(db: DB) {
         if (v < min) min = v;
         if (v > max) max = v;
       }
+      const n = (row?.n ?? 0) + values.length;
       // DDSketch quantiles are within 1% relative; clamp into the exact [min, max] range.
       const q = (x: number) => Math.min(max, Math.max(min, sketch.getValueAtQuantile(x)));
-      put.run(
-        measuredPrefix,
-        granularity,
-        start,
-        (row?.n ?? 0) + values.length,
-        min,
-        max,
-        q(0.5),
-        q(0.95),
-        q(0.99),
-        Buffer.from(sketch.toProto()),
-      );
+      put.run(measuredPrefix, granularity, start, n, min, max, q(0.5), q(0.95), q(0.99), encodeSketch(sketch));
+      recent.delete(key);
+      if (keep) {
+        recent.set(key, { n, min, max, sketch });
+        if (recent.size > RECENT_BUCKETS_KEPT) recent.delete(recent.keys().next().value!);
+      }
     },
     range: (measuredPrefix: string, granularity: LatencyGranularity, from: number, to: number) =>
       range.all(measuredPrefix, granularity, from, to) as BucketRow[],
@@ -144,17 +152,27 @@ export function latencyQueries(db: DB) {
   };
 }
 
+type KeptBucket = { n: number; min: number; max: number; sketch: DDSketch };
+/** Decoded sketches kept across batches (the least recently written go first): a few MB at most. */
+const RECENT_BUCKETS_KEPT = 2048;
+
 export type LatencyQueries = ReturnType<typeof latencyQueries>;
 
+/** A bucket a batch changed, with the registered prefixes measured at its prefix that the batch's samples concern. */
 export interface TouchedBucket {
-  watched: WatchedPrefix;
+  /** `measuredPrefix|granularity|start`. */
+  key: string;
   measuredPrefix: string;
   granularity: LatencyGranularity;
   start: number;
+  owners: WatchedPrefix[];
 }
 
 const bucketStart = (ts: number, granularity: LatencyGranularity) =>
   Math.floor(ts / BUCKET_MS[granularity]) * BUCKET_MS[granularity];
+
+/** The registered prefixes one sample source concerns that share one measured prefix. */
+type SourceGroup = { measuredPrefix: string; owners: WatchedPrefix[]; latest: number };
 
 /** Writes samples into buckets (inside the caller's transaction). Returns the buckets that changed. */
 export function recordSamples(
@@ -162,73 +180,102 @@ export function recordSamples(
   watch: WatchQueries,
   samples: CheckedSample[],
 ): { touched: TouchedBucket[]; matched: number; latestByPrefix: Map<number, { watched: WatchedPrefix; ts: number }> } {
-  const overlapCache = new Map<string, WatchedPrefix[]>();
+  // Per sample source (its /24 or /48), the registered prefixes it concerns grouped by the prefix they are measured
+  // at: looked up and grouped once per batch, not per sample.
+  const groupsBySource = new Map<string, SourceGroup[]>();
   const perBucket = new Map<
     string,
-    {
-      measuredPrefix: string;
-      granularity: LatencyGranularity;
-      start: number;
-      values: number[];
-      prefixes: Map<number, WatchedPrefix>;
-    }
+    { measuredPrefix: string; granularity: LatencyGranularity; start: number; values: number[]; groups: SourceGroup[] }
   >();
-  const latestByPrefix = new Map<number, { watched: WatchedPrefix; ts: number }>();
   let matched = 0;
   for (const sample of samples) {
-    let prefixes = overlapCache.get(sample.measured.text);
-    if (!prefixes) {
-      prefixes = watch.overlapping(sample.measured);
-      overlapCache.set(sample.measured.text, prefixes);
+    let groups = groupsBySource.get(sample.measured.text);
+    if (!groups) {
+      const byMeasured = new Map<string, SourceGroup>();
+      for (const p of watch.overlapping(sample.measured)) {
+        const measuredPrefix = measuredPrefixFor(p);
+        const group = byMeasured.get(measuredPrefix);
+        if (group) group.owners.push(p);
+        else byMeasured.set(measuredPrefix, { measuredPrefix, owners: [p], latest: 0 });
+      }
+      groups = [...byMeasured.values()];
+      groupsBySource.set(sample.measured.text, groups);
     }
-    if (!prefixes.length) continue;
+    if (!groups.length) continue;
     matched++;
-    const keys = new Map<string, WatchedPrefix[]>();
-    for (const p of prefixes) {
-      const key = measuredPrefixFor(p);
-      keys.set(key, [...(keys.get(key) ?? []), p]);
-      const seen = latestByPrefix.get(p.id);
-      latestByPrefix.set(p.id, { watched: seen?.watched ?? p, ts: Math.max(seen?.ts ?? 0, sample.timestamp) });
-    }
-    for (const [measuredPrefix, owners] of keys) {
-      for (const granularity of ['FIVE_MINUTES', 'ONE_HOUR'] as const) {
+    for (const group of groups) {
+      if (sample.timestamp > group.latest) group.latest = sample.timestamp;
+      for (const granularity of GRANULARITIES) {
         const start = bucketStart(sample.timestamp, granularity);
-        const id = `${measuredPrefix}|${granularity}|${start}`;
-        const entry = perBucket.get(id) ?? {
-          measuredPrefix,
-          granularity,
-          start,
-          values: [] as number[],
-          prefixes: new Map<number, WatchedPrefix>(),
-        };
+        const id = `${group.measuredPrefix}|${granularity}|${start}`;
+        let entry = perBucket.get(id);
+        if (!entry) {
+          entry = { measuredPrefix: group.measuredPrefix, granularity, start, values: [], groups: [group] };
+          perBucket.set(id, entry);
+        } else if (!entry.groups.includes(group)) entry.groups.push(group);
         entry.values.push(sample.rttMs);
-        for (const o of owners) entry.prefixes.set(o.id, o);
-        perBucket.set(id, entry);
       }
     }
   }
-  const touched: TouchedBucket[] = [];
+  // The newest bucket of each measured prefix and granularity in the batch is the one likely to get more samples:
+  // only its decoded sketch is worth keeping for the next batch.
+  const newest = new Map<string, number>();
   for (const entry of perBucket.values()) {
-    q.add(entry.measuredPrefix, entry.granularity, entry.start, entry.values);
-    for (const watched of entry.prefixes.values()) {
-      touched.push({
-        watched,
-        measuredPrefix: entry.measuredPrefix,
-        granularity: entry.granularity,
-        start: entry.start,
-      });
+    const key = `${entry.measuredPrefix}|${entry.granularity}`;
+    if (entry.start > (newest.get(key) ?? Number.NEGATIVE_INFINITY)) newest.set(key, entry.start);
+  }
+  const touched: TouchedBucket[] = [];
+  for (const [key, entry] of perBucket) {
+    const keep = newest.get(`${entry.measuredPrefix}|${entry.granularity}`) === entry.start;
+    q.add(entry.measuredPrefix, entry.granularity, entry.start, entry.values, keep);
+    const owners =
+      entry.groups.length === 1
+        ? entry.groups[0]!.owners
+        : [...new Map(entry.groups.flatMap((g) => g.owners.map((o) => [o.id, o] as const))).values()];
+    touched.push({
+      key,
+      measuredPrefix: entry.measuredPrefix,
+      granularity: entry.granularity,
+      start: entry.start,
+      owners,
+    });
+  }
+  const latestByPrefix = new Map<number, { watched: WatchedPrefix; ts: number }>();
+  for (const groups of groupsBySource.values()) {
+    for (const group of groups) {
+      for (const watched of group.owners) {
+        const seen = latestByPrefix.get(watched.id);
+        if (!seen) latestByPrefix.set(watched.id, { watched, ts: group.latest });
+        else if (group.latest > seen.ts) seen.ts = group.latest;
+      }
     }
   }
   return { touched, matched, latestByPrefix };
 }
 
+const GRANULARITIES = ['FIVE_MINUTES', 'ONE_HOUR'] as const;
+
 export type Limits = { threshold: number; baseline: number | null };
 
 /**
- * Thresholds from the trailing 24 hours, per measured prefix and bucket start, kept for one batch or tick: prefixes
- * that share a measured /24 (or /48) share them, so each is computed once, not once per registered prefix.
+ * What one batch or tick reads about latency, kept for its duration. Prefixes that share a measured /24 (or /48)
+ * share it, so each is read or computed once per measured prefix, not once per registered prefix: the thresholds
+ * from the trailing 24 hours per measured prefix and bucket start, and the closed 5-minute buckets per measured
+ * prefix and range (registered prefixes that share one usually have the same evaluation cursor).
  */
-export type ThresholdCache = Map<string, Limits | null>;
+export interface LatencyBatchCache {
+  /** By measured prefix and bucket start. */
+  thresholds: Map<string, Limits | null>;
+  /** By measured prefix and range: the buckets, and their thresholds by start. */
+  buckets: Map<string, BucketRow[]>;
+  derived: Map<string, Map<number, Limits | null>>;
+}
+
+export const newLatencyBatchCache = (): LatencyBatchCache => ({
+  thresholds: new Map(),
+  buckets: new Map(),
+  derived: new Map(),
+});
 
 const thresholdOf = (baseline: number): Limits => ({ threshold: Math.max(2 * baseline, baseline + 20), baseline });
 
@@ -237,7 +284,12 @@ const thresholdOf = (baseline: number): Limits => ({ threshold: Math.max(2 * bas
  * 24 hours before each start (null while there are fewer than MIN_BASELINE_BUCKETS). One range read for the whole run
  * and a sliding window kept sorted, instead of re-reading 24 hours for every bucket.
  */
-function baselines(q: LatencyQueries, measuredPrefix: string, starts: number[], cache: ThresholdCache) {
+function baselines(
+  q: LatencyQueries,
+  measuredPrefix: string,
+  starts: number[],
+  cache: LatencyBatchCache['thresholds'],
+) {
   const out = new Map<number, Limits | null>();
   const missing = starts.filter((start) => {
     const cached = cache.get(`${measuredPrefix}|${start}`);
@@ -296,37 +348,48 @@ export function evaluateLatency(
   watched: WatchedPrefix,
   closedBefore: number,
   outbox: Outbox,
-  cache: ThresholdCache = new Map(),
+  cache: LatencyBatchCache = newLatencyBatchCache(),
 ): void {
   const measuredPrefix = measuredPrefixFor(watched);
   const watchState = state.get(watched.id);
   const cursor = (watchState.get('latency:cursor') as Cursor | undefined) ?? { last: -1, ok: 0 };
   let degraded = watchState.has('latency:degraded');
   const limit = bucketStart(closedBefore, 'FIVE_MINUTES');
-  const buckets = q.range(measuredPrefix, 'FIVE_MINUTES', cursor.last + 1, limit);
+  const rangeKey = `${measuredPrefix}|${cursor.last + 1}|${limit}`;
+  let buckets = cache.buckets.get(rangeKey);
+  if (!buckets) {
+    buckets = q.range(measuredPrefix, 'FIVE_MINUTES', cursor.last + 1, limit);
+    cache.buckets.set(rangeKey, buckets);
+  }
   if (!buckets.length) return;
-  const derived =
-    watched.latencyThresholdMs == null
-      ? baselines(
-          q,
-          measuredPrefix,
-          buckets.map((b) => b.start),
-          cache,
-        )
-      : null;
+  let derived: Map<number, Limits | null> | null = null;
+  if (watched.latencyThresholdMs == null) {
+    derived = cache.derived.get(rangeKey) ?? null;
+    if (!derived) {
+      derived = baselines(
+        q,
+        measuredPrefix,
+        buckets.map((b) => b.start),
+        cache.thresholds,
+      );
+      cache.derived.set(rangeKey, derived);
+    }
+  }
   for (const bucket of buckets) {
     cursor.last = bucket.start;
     const limits: Limits | null = derived
       ? (derived.get(bucket.start) ?? null)
       : { threshold: watched.latencyThresholdMs!, baseline: null };
     if (!limits) continue;
-    const when = new Date(bucket.start).toISOString();
-    const baselineText =
-      limits.baseline == null ? 'configured threshold' : `trailing 24 h p95 median ${limits.baseline.toFixed(1)} ms`;
     if (bucket.p95Ms > limits.threshold) {
       cursor.ok = 0;
       if (!degraded) {
         degraded = true;
+        const when = new Date(bucket.start).toISOString();
+        const baselineText =
+          limits.baseline == null
+            ? 'configured threshold'
+            : `trailing 24 h p95 median ${limits.baseline.toFixed(1)} ms`;
         state.open(watched.id, 'latency:degraded', { since: bucket.start }, bucket.start);
         emitEvent(db, outbox, watched, bucket.start + BUCKET_MS.FIVE_MINUTES, {
           type: 'LATENCY_DEGRADED',
@@ -338,6 +401,7 @@ export function evaluateLatency(
     } else if (degraded) {
       cursor.ok++;
       if (cursor.ok >= RECOVERY_BUCKETS) {
+        const when = new Date(bucket.start).toISOString();
         degraded = false;
         cursor.ok = 0;
         state.close(watched.id, 'latency:degraded');
