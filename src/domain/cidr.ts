@@ -25,8 +25,12 @@ export type ParseResult = { ok: true; cidr: Cidr } | { ok: false; problem: CidrP
 
 const bitsOf = (family: Family) => (family === 4 ? 32 : 128);
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 function bytesToHex(bytes: number[]): string {
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  let hex = '';
+  for (const b of bytes) hex += HEX[b];
+  return hex;
 }
 
 function maskBytes(bytes: number[], length: number, fill: 0 | 1): number[] {
@@ -42,12 +46,19 @@ function addressText(bytes: number[]): string {
   return addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
 }
 
+/** ipaddr.js's test for a four-part decimal IPv4 address (no octal, hexadecimal or shortened forms). */
+const FOUR_PART_DECIMAL = /^(0|[1-9]\d*)(\.(0|[1-9]\d*)){3}$/;
+
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   // ':' first: asking ipaddr.js whether an IPv6 text is a four-part IPv4 address throws and catches inside it.
   if (text.includes(':')) return ipaddr.IPv6.isValid(text) && !text.includes('%') ? ipaddr.IPv6.parse(text) : null;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
-  return null;
+  // The form and the octet range first, then one parse that cannot throw: isValidFourPartDecimal followed by parse
+  // would parse twice, and reject an octet over 255 by throwing and catching.
+  if (!FOUR_PART_DECIMAL.test(text) || !text.split('.').every(octetInRange)) return null;
+  return ipaddr.IPv4.parse(text);
 }
+
+const octetInRange = (digits: string) => digits.length <= 3 && Number(digits) <= 255;
 
 function build(bytes: number[], length: number): Cidr {
   const family: Family = bytes.length === 4 ? 4 : 6;
@@ -78,15 +89,21 @@ export function parseCidr(input: string): ParseResult {
   if (length > bitsOf(family)) {
     return { ok: false, problem: 'BAD_LENGTH', message: `prefix length /${length} is too long for IPv${family}` };
   }
-  const cidr = build(bytes, length);
-  if (bytesToHex(bytes) !== cidr.start) {
+  const network = maskBytes(bytes, length, 0);
+  if (network.some((b, i) => b !== bytes[i])) {
     return {
       ok: false,
       problem: 'HOST_BITS_SET',
-      message: `"${input}" has host bits set; the network is ${cidr.text}`,
+      message: `"${input}" has host bits set; the network is ${build(bytes, length).text}`,
     };
   }
-  return { ok: true, cidr };
+  // No host bits: the parsed address is the network address.
+  const addressText = family === 6 ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
+  const start = bytesToHex(network);
+  return {
+    ok: true,
+    cidr: { text: `${addressText}/${length}`, family, length, start, end: bytesToHex(maskBytes(bytes, length, 1)) },
+  };
 }
 
 /** Parses a plain address or a CIDR (host bits allowed) and returns the covering prefix of the given lengths. */

@@ -198,6 +198,7 @@ export async function handleRisIngest(
         reject(lineNo, parsed.message, parsed.field);
         continue;
       }
+      parsed.update.rawText = text;
       batch.push(parsed.update);
       if (batch.length >= MAX_BATCH) flush();
     }

@@ -114,18 +114,30 @@ export function analysisQueries(db: DB) {
        expected_origin_asns = ? where id = ?`,
   );
   return {
-    routesWithin: (w: WatchedPrefix): RouteRow[] =>
+    routesWithin: (w: WatchedPrefix): RouteRow[] => {
       // A route inside the prefix starts within it: both bounds on range_start keep the index scan to the prefix's
       // own routes (with a lower bound only, it ran to the end of the index).
-      (
-        routesWithin.all(w.family, w.rangeStart, w.rangeEnd, w.rangeEnd) as (Omit<
-          RouteRow,
-          'asPath' | 'communities'
-        > & {
-          asPath: string;
-          communities: string;
-        })[]
-      ).map((r) => ({ ...r, asPath: JSON.parse(r.asPath), communities: JSON.parse(r.communities) })),
+      const rows = routesWithin.all(w.family, w.rangeStart, w.rangeEnd, w.rangeEnd) as {
+        asPath: string | number[];
+        communities: string | [number, number][];
+      }[];
+      // Many peers carry the same path and communities: each distinct text is parsed once (the analysis only reads
+      // them), and the rows are completed in place rather than copied.
+      const parsed = new Map<string, unknown>();
+      const json = (text: string) => {
+        let value = parsed.get(text);
+        if (value === undefined) {
+          value = JSON.parse(text);
+          parsed.set(text, value);
+        }
+        return value;
+      };
+      for (const r of rows) {
+        r.asPath = json(r.asPath as string) as number[];
+        r.communities = json(r.communities as string) as [number, number][];
+      }
+      return rows as RouteRow[];
+    },
     sessionsFor: (w: WatchedPrefix): (SessionInfo & { role: 'PRIMARY' | 'BACKUP' })[] =>
       (sessionsAt.all(w.partnerId, w.primaryLocationId, w.backupLocationId ?? -1) as SessionInfo[]).map((s) => ({
         ...s,

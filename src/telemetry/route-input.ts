@@ -21,6 +21,8 @@ export interface RouteUpdate {
   withdraw: Cidr[];
   /** The message as received, for the raw history. */
   raw: unknown;
+  /** Its JSON text when it arrived as text (an NDJSON line, a RIS Live frame): stored as is, not serialised again. */
+  rawText?: string;
   /**
    * Set for a peer state change (RIS_PEER_STATE, ExaBGP neighbor state), which carries no routes: DOWN withdraws
    * every route learned from the peer; UP starts a new session, so the peer's table starts empty.
@@ -53,8 +55,10 @@ export interface RouteUpdateInput {
 
 export type Checked = { ok: true; update: RouteUpdate } | { ok: false; field: string[]; message: string };
 
+const bad = (field: string[], message: string): Checked => ({ ok: false, field, message });
+const isPathAsn = (h: unknown) => isAsn(h) && h !== 0;
+
 export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input): Checked {
-  const bad = (field: string[], message: string): Checked => ({ ok: false, field, message });
   if (!Number.isFinite(input.timestamp) || input.timestamp <= 0)
     return bad(['timestamp'], 'timestamp must be seconds since the epoch');
   if (typeof input.host !== 'string' || input.host.length < 1 || input.host.length > 64) {
@@ -69,12 +73,14 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
   // AS_SETs (nested arrays in RIS Live) are flattened in order; they are deprecated (RFC 9774) and rare.
   if (input.path != null && !Array.isArray(input.path)) return bad(['path'], 'path must be a list of ASNs');
   const path: number[] = [];
-  for (const [i, hop] of (input.path ?? []).entries()) {
-    const hops = Array.isArray(hop) ? hop : [hop];
-    if (!hops.every((h) => isAsn(h) && h !== 0)) {
+  const hops = input.path ?? [];
+  for (let i = 0; i < hops.length; i++) {
+    const hop = hops[i];
+    if (Array.isArray(hop) ? !hop.every(isPathAsn) : !isPathAsn(hop)) {
       return bad(['path', String(i)], `path holds ASNs, integers 1-4294967295 (got ${JSON.stringify(hop)})`);
     }
-    path.push(...hops);
+    if (Array.isArray(hop)) path.push(...hop);
+    else path.push(hop as number);
   }
   if (path.length > 255) return bad(['path'], 'path is longer than 255 ASNs');
 
