@@ -152,6 +152,13 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
  * RouteUpdateInput. Returns null for messages that are neither UPDATEs nor RIS_PEER_STATE changes with a known
  * state (OPEN, KEEPALIVE, NOTIFICATION...).
  */
+const peerAsnOf = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : (v as number));
+const announcementOf = (a: { next_hop?: unknown; nextHop?: unknown; prefixes?: unknown }) => ({
+  nextHop: String(a?.next_hop ?? a?.nextHop ?? ''),
+  prefixes: a?.prefixes as string[],
+});
+const notLarge = (c: unknown) => !isLargeCommunity(c);
+
 export function fromRisMessage(value: unknown): RouteUpdateInput | null | { error: string } {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'each line must be a JSON object' };
   const envelope = value as { type?: unknown; data?: unknown };
@@ -159,7 +166,6 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
   const data = (envelope.type === 'ris_message' ? envelope.data : value) as Record<string, unknown> | undefined;
   if (!data || typeof data !== 'object') return { error: 'ris_message without data' };
   const peerAsnValue = data.peer_asn ?? data.peerAsn;
-  const peerAsnOf = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : (v as number));
   if (data.type === 'RIS_PEER_STATE') {
     const peerState = peerStateOf(data.state);
     if (!peerState) return null;
@@ -172,17 +178,10 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
     };
   }
   if (data.type !== undefined && data.type !== 'UPDATE') return null;
-  const announcements = Array.isArray(data.announcements)
-    ? data.announcements.map((a: { next_hop?: unknown; nextHop?: unknown; prefixes?: unknown }) => ({
-        nextHop: String(a?.next_hop ?? a?.nextHop ?? ''),
-        prefixes: a?.prefixes as string[],
-      }))
-    : null;
+  const announcements = Array.isArray(data.announcements) ? data.announcements.map(announcementOf) : null;
   // Large communities (RFC 8092, three numbers) are not modelled: listed next to standard ones, they are skipped
   // rather than failing the line.
-  const community = Array.isArray(data.community)
-    ? (data.community as unknown[]).filter((c) => !isLargeCommunity(c))
-    : data.community;
+  const community = Array.isArray(data.community) ? (data.community as unknown[]).filter(notLarge) : data.community;
   return {
     timestamp: Number(data.timestamp),
     host: String(data.host ?? ''),

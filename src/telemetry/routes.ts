@@ -173,10 +173,11 @@ export function applyRouteBatch(
   // One object per registered prefix for the whole batch, so the analysis sees what the batch changed.
   const watchedById = new Map<number, WatchedPrefix>();
   const idByCidr = new Map<string, number | null>();
+  const coveringId = watch.coveringIndex();
   const lookup = (cidr: Cidr): WatchedPrefix | null => {
     let id = idByCidr.get(cidr.text);
     if (id === undefined) {
-      id = watch.coveringId(cidr);
+      id = coveringId(cidr);
       if (id != null && !watchedById.has(id)) {
         const hit = watch.byId(id);
         if (!hit) id = null;
