@@ -34,13 +34,29 @@ export interface CheckedSample {
   rttMs: number;
 }
 
+/**
+ * The /24 (IPv4) or /48 (IPv6) a sample source (an address, or a prefix) is measured at, or null when it is neither.
+ * Remembered per source text, bounded: probes report from the same addresses over and over.
+ */
+function measuredOf(source: string): Cidr | null {
+  let measured = measuredBySource.get(source);
+  if (measured === undefined) {
+    const cidr = truncateTo(source, 24, 48);
+    measured = cidr && (source.includes('/') || normaliseAddress(source)) ? cidr : null;
+    if (measuredBySource.size >= 10_000) measuredBySource.clear();
+    measuredBySource.set(source, measured);
+  }
+  return measured;
+}
+const measuredBySource = new Map<string, Cidr | null>();
+
 export function checkSample(
   input: LatencySampleInput,
   now: number,
   retentionMs: number,
 ): { ok: true; sample: CheckedSample } | { ok: false; field: string[]; message: string } {
-  const measured = truncateTo(input.source, 24, 48);
-  if (!measured || (!input.source.includes('/') && !normaliseAddress(input.source))) {
+  const measured = measuredOf(input.source);
+  if (!measured) {
     return { ok: false, field: ['source'], message: `"${input.source}" is not an IP address or prefix` };
   }
   if (!Number.isFinite(input.rttMs) || input.rttMs < 0 || input.rttMs > MAX_RTT_MS) {
@@ -107,6 +123,9 @@ export function latencyQueries(db: DB) {
   const range = client.prepare(
     `select ${COLUMNS} from latency_buckets where measured_prefix = ? and granularity = ? and start >= ? and start < ? order by start`,
   );
+  const fiveMinute = client.prepare(
+    "select start, sample_count as sampleCount, p95_ms as p95Ms from latency_buckets where measured_prefix = ? and granularity = 'FIVE_MINUTES' and start >= ? and start < ? order by start",
+  );
   const one = client.prepare(
     `select ${COLUMNS} from latency_buckets where measured_prefix = ? and granularity = ? and start = ?`,
   );
@@ -147,10 +166,16 @@ export function latencyQueries(db: DB) {
     },
     range: (measuredPrefix: string, granularity: LatencyGranularity, from: number, to: number) =>
       range.all(measuredPrefix, granularity, from, to) as BucketRow[],
+    /** The 5-minute buckets in [from, to) with only what the evaluation reads. */
+    fiveMinute: (measuredPrefix: string, from: number, to: number) =>
+      fiveMinute.all(measuredPrefix, from, to) as ClosedBucket[],
     one: (measuredPrefix: string, granularity: LatencyGranularity, start: number) =>
       (one.get(measuredPrefix, granularity, start) as BucketRow | undefined) ?? null,
   };
 }
+
+/** What the degradation evaluation reads of a 5-minute bucket. */
+type ClosedBucket = Pick<BucketRow, 'start' | 'sampleCount' | 'p95Ms'>;
 
 type KeptBucket = { n: number; min: number; max: number; sketch: DDSketch };
 /** Decoded sketches kept across batches (the least recently written go first): a few MB at most. */
@@ -267,7 +292,7 @@ export interface LatencyBatchCache {
   /** By measured prefix and bucket start. */
   thresholds: Map<string, Limits | null>;
   /** By measured prefix and range: the buckets, and their thresholds by start. */
-  buckets: Map<string, BucketRow[]>;
+  buckets: Map<string, ClosedBucket[]>;
   derived: Map<string, Map<number, Limits | null>>;
 }
 
@@ -287,19 +312,24 @@ const thresholdOf = (baseline: number): Limits => ({ threshold: Math.max(2 * bas
 function baselines(
   q: LatencyQueries,
   measuredPrefix: string,
-  starts: number[],
+  buckets: ClosedBucket[],
   cache: LatencyBatchCache['thresholds'],
 ) {
   const out = new Map<number, Limits | null>();
-  const missing = starts.filter((start) => {
+  const missing: number[] = [];
+  for (const { start } of buckets) {
     const cached = cache.get(`${measuredPrefix}|${start}`);
     if (cached !== undefined) out.set(start, cached);
-    return cached === undefined;
-  });
+    else missing.push(start);
+  }
   if (!missing.length) return out;
   const first = missing[0]!;
-  const last = missing.at(-1)!;
-  const history = q.range(measuredPrefix, 'FIVE_MINUTES', first - BASELINE_WINDOW_MS, last);
+  // `buckets` holds every bucket from its first start on: only the 24 hours before `first` are read. (Buckets at or
+  // after the last missing start never enter the window.)
+  const history = [
+    ...q.fiveMinute(measuredPrefix, first - BASELINE_WINDOW_MS, first),
+    ...buckets.slice(buckets.findIndex((b) => b.start >= first)),
+  ];
   const window: number[] = [];
   let lo = 0;
   let hi = 0;
@@ -358,7 +388,7 @@ export function evaluateLatency(
   const rangeKey = `${measuredPrefix}|${cursor.last + 1}|${limit}`;
   let buckets = cache.buckets.get(rangeKey);
   if (!buckets) {
-    buckets = q.range(measuredPrefix, 'FIVE_MINUTES', cursor.last + 1, limit);
+    buckets = q.fiveMinute(measuredPrefix, cursor.last + 1, limit);
     cache.buckets.set(rangeKey, buckets);
   }
   if (!buckets.length) return;
@@ -366,12 +396,7 @@ export function evaluateLatency(
   if (watched.latencyThresholdMs == null) {
     derived = cache.derived.get(rangeKey) ?? null;
     if (!derived) {
-      derived = baselines(
-        q,
-        measuredPrefix,
-        buckets.map((b) => b.start),
-        cache.thresholds,
-      );
+      derived = baselines(q, measuredPrefix, buckets, cache.thresholds);
       cache.derived.set(rangeKey, derived);
     }
   }
