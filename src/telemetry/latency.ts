@@ -123,6 +123,9 @@ export function latencyQueries(db: DB) {
   const range = client.prepare(
     `select ${COLUMNS} from latency_buckets where measured_prefix = ? and granularity = ? and start >= ? and start < ? order by start`,
   );
+  const storedIn = client.prepare(
+    'select start, sample_count as n, min_ms as min, max_ms as max, sketch from latency_buckets where measured_prefix = ? and granularity = ? and start >= ? and start <= ?',
+  );
   const fiveMinute = client.prepare(
     "select start, sample_count as sampleCount, p95_ms as p95Ms from latency_buckets where measured_prefix = ? and granularity = 'FIVE_MINUTES' and start >= ? and start < ? order by start",
   );
@@ -137,11 +140,19 @@ export function latencyQueries(db: DB) {
    */
   const recent = new Map<string, KeptBucket>();
   return {
-    /** Adds samples to a bucket; `keep`: remember its decoded sketch for the next batch (see `recent`). */
-    add(measuredPrefix: string, granularity: LatencyGranularity, start: number, values: number[], keep = false): void {
-      const row = get.get(measuredPrefix, granularity, start) as
-        | { n: number; min: number; max: number; sketch: Buffer }
-        | undefined;
+    /**
+     * Adds samples to a bucket; `keep`: remember its decoded sketch for the next batch (see `recent`). `stored`: the
+     * bucket's row when the caller read it already (see `storedIn`), undefined when it has none.
+     */
+    add(
+      measuredPrefix: string,
+      granularity: LatencyGranularity,
+      start: number,
+      values: number[],
+      keep = false,
+      stored?: { row: StoredBucket | undefined },
+    ): void {
+      const row = stored ? stored.row : (get.get(measuredPrefix, granularity, start) as StoredBucket | undefined);
       const key = `${measuredPrefix}|${granularity}|${start}`;
       let kept = recent.get(key);
       if (kept && !(row && row.n === kept.n && row.min === kept.min && row.max === kept.max)) kept = undefined;
@@ -164,6 +175,11 @@ export function latencyQueries(db: DB) {
         if (recent.size > RECENT_BUCKETS_KEPT) recent.delete(recent.keys().next().value!);
       }
     },
+    /** The stored buckets of a series from `first` to `last` (inclusive), by start: one read for many `add`s. */
+    storedIn(measuredPrefix: string, granularity: LatencyGranularity, first: number, last: number) {
+      const rows = storedIn.all(measuredPrefix, granularity, first, last) as (StoredBucket & { start: number })[];
+      return new Map(rows.map((r) => [r.start, r]));
+    },
     range: (measuredPrefix: string, granularity: LatencyGranularity, from: number, to: number) =>
       range.all(measuredPrefix, granularity, from, to) as BucketRow[],
     /** The 5-minute buckets in [from, to) with only what the evaluation reads. */
@@ -177,6 +193,7 @@ export function latencyQueries(db: DB) {
 /** What the degradation evaluation reads of a 5-minute bucket. */
 type ClosedBucket = Pick<BucketRow, 'start' | 'sampleCount' | 'p95Ms'>;
 
+type StoredBucket = { n: number; min: number; max: number; sketch: Buffer };
 type KeptBucket = { n: number; min: number; max: number; sketch: DDSketch };
 /** Decoded sketches kept across batches (the least recently written go first): a few MB at most. */
 const RECENT_BUCKETS_KEPT = 2048;
@@ -242,17 +259,34 @@ export function recordSamples(
       }
     }
   }
-  // The newest bucket of each measured prefix and granularity in the batch is the one likely to get more samples:
-  // only its decoded sketch is worth keeping for the next batch.
-  const newest = new Map<string, number>();
+  // Per series (measured prefix and granularity): the batch's first and newest bucket. The newest is the one likely
+  // to get more samples: only its decoded sketch is worth keeping for the next batch. A series whose buckets are
+  // dense enough in their span (a backfill, a burst) has its stored rows read with one statement, not one per bucket.
+  const series = new Map<string, { first: number; last: number; count: number; stored?: Map<number, StoredBucket> }>();
   for (const entry of perBucket.values()) {
     const key = `${entry.measuredPrefix}|${entry.granularity}`;
-    if (entry.start > (newest.get(key) ?? Number.NEGATIVE_INFINITY)) newest.set(key, entry.start);
+    const seen = series.get(key);
+    if (!seen) series.set(key, { first: entry.start, last: entry.start, count: 1 });
+    else {
+      seen.count++;
+      if (entry.start < seen.first) seen.first = entry.start;
+      if (entry.start > seen.last) seen.last = entry.start;
+    }
   }
   const touched: TouchedBucket[] = [];
   for (const [key, entry] of perBucket) {
-    const keep = newest.get(`${entry.measuredPrefix}|${entry.granularity}`) === entry.start;
-    q.add(entry.measuredPrefix, entry.granularity, entry.start, entry.values, keep);
+    const run = series.get(`${entry.measuredPrefix}|${entry.granularity}`)!;
+    if (!run.stored && run.count > 1 && (run.last - run.first) / BUCKET_MS[entry.granularity] < 4 * run.count) {
+      run.stored = q.storedIn(entry.measuredPrefix, entry.granularity, run.first, run.last);
+    }
+    q.add(
+      entry.measuredPrefix,
+      entry.granularity,
+      entry.start,
+      entry.values,
+      run.last === entry.start,
+      run.stored ? { row: run.stored.get(entry.start) } : undefined,
+    );
     const owners =
       entry.groups.length === 1
         ? entry.groups[0]!.owners
