@@ -34,11 +34,13 @@ function bytesToHex(bytes: number[]): string {
 }
 
 function maskBytes(bytes: number[], length: number, fill: 0 | 1): number[] {
-  return bytes.map((byte, i) => {
+  const masked = new Array<number>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
     const keep = Math.max(0, Math.min(8, length - i * 8));
     const hostMask = 0xff >> keep;
-    return fill === 0 ? byte & ~hostMask & 0xff : byte | hostMask;
-  });
+    masked[i] = fill === 0 ? bytes[i]! & ~hostMask & 0xff : bytes[i]! | hostMask;
+  }
+  return masked;
 }
 
 function addressText(bytes: number[]): string {
@@ -52,13 +54,14 @@ const FOUR_PART_DECIMAL = /^(0|[1-9]\d*)(\.(0|[1-9]\d*)){3}$/;
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   // ':' first: asking ipaddr.js whether an IPv6 text is a four-part IPv4 address throws and catches inside it.
   if (text.includes(':')) return ipaddr.IPv6.isValid(text) && !text.includes('%') ? ipaddr.IPv6.parse(text) : null;
-  // The form and the octet range first, then one parse that cannot throw: isValidFourPartDecimal followed by parse
-  // would parse twice, and reject an octet over 255 by throwing and catching.
-  if (!FOUR_PART_DECIMAL.test(text) || !text.split('.').every(octetInRange)) return null;
-  return ipaddr.IPv4.parse(text);
+  // Checked here, then built from its octets: the form admits only decimal digits, so each octet is its number.
+  // (isValidFourPartDecimal followed by parse would parse twice, and reject an octet over 255 by throwing and
+  // catching.)
+  if (!FOUR_PART_DECIMAL.test(text)) return null;
+  const octets = text.split('.').map(Number);
+  for (const octet of octets) if (octet > 255) return null;
+  return new ipaddr.IPv4(octets);
 }
-
-const octetInRange = (digits: string) => digits.length <= 3 && Number(digits) <= 255;
 
 function build(bytes: number[], length: number): Cidr {
   const family: Family = bytes.length === 4 ? 4 : 6;
@@ -70,6 +73,11 @@ function build(bytes: number[], length: number): Cidr {
     start: bytesToHex(network),
     end: bytesToHex(maskBytes(bytes, length, 1)),
   };
+}
+
+function sameBytes(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Parses a CIDR strictly: four-part decimal IPv4 or IPv6, explicit length, no host bits set. */
@@ -90,7 +98,7 @@ export function parseCidr(input: string): ParseResult {
     return { ok: false, problem: 'BAD_LENGTH', message: `prefix length /${length} is too long for IPv${family}` };
   }
   const network = maskBytes(bytes, length, 0);
-  if (network.some((b, i) => b !== bytes[i])) {
+  if (!sameBytes(network, bytes)) {
     return {
       ok: false,
       problem: 'HOST_BITS_SET',
