@@ -155,6 +155,9 @@ export function latencyQueries(db: DB) {
       const row = stored ? stored.row : (get.get(measuredPrefix, granularity, start) as StoredBucket | undefined);
       const key = `${measuredPrefix}|${granularity}|${start}`;
       let kept = recent.get(key);
+      // Taken out before the sketch changes: if this write fails or its transaction rolls back, no entry describes a
+      // sketch holding samples that were not stored.
+      recent.delete(key);
       if (kept && !(row && row.n === kept.n && row.min === kept.min && row.max === kept.max)) kept = undefined;
       const sketch =
         kept?.sketch ?? (row ? DDSketch.fromProto(row.sketch) : new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }));
@@ -169,7 +172,6 @@ export function latencyQueries(db: DB) {
       // DDSketch quantiles are within 1% relative; clamp into the exact [min, max] range.
       const q = (x: number) => Math.min(max, Math.max(min, sketch.getValueAtQuantile(x)));
       put.run(measuredPrefix, granularity, start, n, min, max, q(0.5), q(0.95), q(0.99), encodeSketch(sketch));
-      recent.delete(key);
       if (keep) {
         recent.set(key, { n, min, max, sketch });
         if (recent.size > RECENT_BUCKETS_KEPT) recent.delete(recent.keys().next().value!);
