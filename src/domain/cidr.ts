@@ -25,16 +25,22 @@ export type ParseResult = { ok: true; cidr: Cidr } | { ok: false; problem: CidrP
 
 const bitsOf = (family: Family) => (family === 4 ? 32 : 128);
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 function bytesToHex(bytes: number[]): string {
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  let hex = '';
+  for (const b of bytes) hex += HEX[b];
+  return hex;
 }
 
 function maskBytes(bytes: number[], length: number, fill: 0 | 1): number[] {
-  return bytes.map((byte, i) => {
+  const masked = new Array<number>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
     const keep = Math.max(0, Math.min(8, length - i * 8));
     const hostMask = 0xff >> keep;
-    return fill === 0 ? byte & ~hostMask & 0xff : byte | hostMask;
-  });
+    masked[i] = fill === 0 ? bytes[i]! & ~hostMask & 0xff : bytes[i]! | hostMask;
+  }
+  return masked;
 }
 
 function addressText(bytes: number[]): string {
@@ -42,11 +48,19 @@ function addressText(bytes: number[]): string {
   return addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
 }
 
+/** ipaddr.js's test for a four-part decimal IPv4 address (no octal, hexadecimal or shortened forms). */
+const FOUR_PART_DECIMAL = /^(0|[1-9]\d*)(\.(0|[1-9]\d*)){3}$/;
+
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   // ':' first: asking ipaddr.js whether an IPv6 text is a four-part IPv4 address throws and catches inside it.
   if (text.includes(':')) return ipaddr.IPv6.isValid(text) && !text.includes('%') ? ipaddr.IPv6.parse(text) : null;
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
-  return null;
+  // Checked here, then built from its octets: the form admits only decimal digits, so each octet is its number.
+  // (isValidFourPartDecimal followed by parse would parse twice, and reject an octet over 255 by throwing and
+  // catching.)
+  if (!FOUR_PART_DECIMAL.test(text)) return null;
+  const octets = text.split('.').map(Number);
+  for (const octet of octets) if (octet > 255) return null;
+  return new ipaddr.IPv4(octets);
 }
 
 function build(bytes: number[], length: number): Cidr {
@@ -59,6 +73,11 @@ function build(bytes: number[], length: number): Cidr {
     start: bytesToHex(network),
     end: bytesToHex(maskBytes(bytes, length, 1)),
   };
+}
+
+function sameBytes(a: number[], b: number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Parses a CIDR strictly: four-part decimal IPv4 or IPv6, explicit length, no host bits set. */
@@ -78,15 +97,21 @@ export function parseCidr(input: string): ParseResult {
   if (length > bitsOf(family)) {
     return { ok: false, problem: 'BAD_LENGTH', message: `prefix length /${length} is too long for IPv${family}` };
   }
-  const cidr = build(bytes, length);
-  if (bytesToHex(bytes) !== cidr.start) {
+  const network = maskBytes(bytes, length, 0);
+  if (!sameBytes(network, bytes)) {
     return {
       ok: false,
       problem: 'HOST_BITS_SET',
-      message: `"${input}" has host bits set; the network is ${cidr.text}`,
+      message: `"${input}" has host bits set; the network is ${build(bytes, length).text}`,
     };
   }
-  return { ok: true, cidr };
+  // No host bits: the parsed address is the network address.
+  const addressText = family === 6 ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
+  const start = bytesToHex(network);
+  return {
+    ok: true,
+    cidr: { text: `${addressText}/${length}`, family, length, start, end: bytesToHex(maskBytes(bytes, length, 1)) },
+  };
 }
 
 /** Parses a plain address or a CIDR (host bits allowed) and returns the covering prefix of the given lengths. */
@@ -112,6 +137,24 @@ export function truncateTo(input: string, lengthV4: number, lengthV6: number): C
  * ::ffff:192.0.2.83 and 192.0.2.83 are one peer.
  */
 export function normaliseAddress(input: string): string | null {
+  let normalised = normalisedAddresses.get(input);
+  if (normalised === undefined) {
+    normalised = computeNormalisedAddress(input);
+    if (normalisedAddresses.size >= NORMALISED_ADDRESSES_KEPT) normalisedAddresses.clear();
+    normalisedAddresses.set(input, normalised);
+  }
+  return normalised;
+}
+
+/**
+ * Results of normaliseAddress by input text. Update peers and next hops repeat all the time (a collector has a few
+ * hundred peers), and parsing an IPv6 address through ipaddr.js costs several microseconds; bounded, so arbitrary
+ * input cannot grow it.
+ */
+const normalisedAddresses = new Map<string, string | null>();
+const NORMALISED_ADDRESSES_KEPT = 10_000;
+
+function computeNormalisedAddress(input: string): string | null {
   const addr = parseAddress(input.trim());
   if (!addr) return null;
   if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {

@@ -238,6 +238,7 @@ export class RisLiveClient {
         this.attempt = 0;
         const parsed = parseRisValue(message);
         if (parsed.kind === 'update') {
+          parsed.update.rawText = text;
           this.batch.push(parsed.update);
           if (this.batch.length >= MAX_BATCH) this.flush();
           else if (!this.timers.flush) {

@@ -16,8 +16,9 @@ export type NdjsonLine = { line: number; text: string; tooLong?: never } | { lin
  * Splits a byte stream into lines while it streams, measuring each line as it grows: past `maxLineBytes` the
  * bytes buffered for that line are dropped and the rest of it is skipped up to its newline, so memory stays
  * bounded by the limit whatever the input. A trailing `\r` is removed; a last line without a newline counts.
+ * Yields the lines completed by each chunk together (one step of the async iteration per chunk, not per line).
  */
-export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<NdjsonLine> {
+export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<NdjsonLine[]> {
   let parts: Buffer[] = [];
   let size = 0;
   let tooLong = false;
@@ -37,6 +38,7 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: 
     return result;
   };
   for await (const chunk of source) {
+    const lines: NdjsonLine[] = [];
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, start);
@@ -57,11 +59,12 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: 
         }
       }
       if (newline === -1) break;
-      yield finish();
+      lines.push(finish());
       start = newline + 1;
     }
+    if (lines.length) yield lines;
   }
-  if (size > 0 || tooLong) yield finish();
+  if (size > 0 || tooLong) yield [finish()];
 }
 
 const FEED_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -172,34 +175,37 @@ export async function handleRisIngest(
   };
 
   try {
-    for await (const next of ndjsonLines(counted(), options.maxLineBytes)) {
+    for await (const lines of ndjsonLines(counted(), options.maxLineBytes)) {
       if (tooLarge) break;
-      totals.lines++;
-      const lineNo = next.line;
-      if (next.tooLong) {
-        reject(lineNo, `line longer than ${options.maxLineBytes} bytes`);
-        continue;
+      for (const next of lines) {
+        totals.lines++;
+        const lineNo = next.line;
+        if (next.tooLong) {
+          reject(lineNo, `line longer than ${options.maxLineBytes} bytes`);
+          continue;
+        }
+        const text = next.text;
+        if (!text.trim()) continue;
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          reject(lineNo, 'not valid JSON');
+          continue;
+        }
+        const parsed = parseRisValue(value);
+        if (parsed.kind === 'ignored') {
+          totals.ignored++;
+          continue;
+        }
+        if (parsed.kind === 'rejected') {
+          reject(lineNo, parsed.message, parsed.field);
+          continue;
+        }
+        parsed.update.rawText = text;
+        batch.push(parsed.update);
+        if (batch.length >= MAX_BATCH) flush();
       }
-      const text = next.text;
-      if (!text.trim()) continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        reject(lineNo, 'not valid JSON');
-        continue;
-      }
-      const parsed = parseRisValue(value);
-      if (parsed.kind === 'ignored') {
-        totals.ignored++;
-        continue;
-      }
-      if (parsed.kind === 'rejected') {
-        reject(lineNo, parsed.message, parsed.field);
-        continue;
-      }
-      batch.push(parsed.update);
-      if (batch.length >= MAX_BATCH) flush();
     }
     if (tooLarge) return replyTooLarge();
     flush();

@@ -97,7 +97,7 @@ export function analysisQueries(db: DB) {
     select peer, prefix, family, range_start as rangeStart, range_end as rangeEnd, peer_asn as peerAsn,
            session_id as sessionId, announced, as_path as asPath, origin_asn as originAsn, communities,
            last_announced_at as lastAnnouncedAt, updated_at as updatedAt
-    from route_states where family = ? and range_start >= ? and range_end <= ?`);
+    from route_states where family = ? and range_start between ? and ? and range_end <= ?`);
   const sessionsAt = client.prepare(`
     select s.id, s.router_name as routerName, l.name as locationName, s.partner_id as partnerId,
            s.peering_location_id as peeringLocationId, s.peer_address as peerAddress
@@ -114,13 +114,30 @@ export function analysisQueries(db: DB) {
        expected_origin_asns = ? where id = ?`,
   );
   return {
-    routesWithin: (w: WatchedPrefix): RouteRow[] =>
-      (
-        routesWithin.all(w.family, w.rangeStart, w.rangeEnd) as (Omit<RouteRow, 'asPath' | 'communities'> & {
-          asPath: string;
-          communities: string;
-        })[]
-      ).map((r) => ({ ...r, asPath: JSON.parse(r.asPath), communities: JSON.parse(r.communities) })),
+    routesWithin: (w: WatchedPrefix): RouteRow[] => {
+      // A route inside the prefix starts within it: both bounds on range_start keep the index scan to the prefix's
+      // own routes (with a lower bound only, it ran to the end of the index).
+      const rows = routesWithin.all(w.family, w.rangeStart, w.rangeEnd, w.rangeEnd) as {
+        asPath: string | number[];
+        communities: string | [number, number][];
+      }[];
+      // Many peers carry the same path and communities: each distinct text is parsed once (the analysis only reads
+      // them), and the rows are completed in place rather than copied.
+      const parsed = new Map<string, unknown>();
+      const json = (text: string) => {
+        let value = parsed.get(text);
+        if (value === undefined) {
+          value = JSON.parse(text);
+          parsed.set(text, value);
+        }
+        return value;
+      };
+      for (const r of rows) {
+        r.asPath = json(r.asPath as string) as number[];
+        r.communities = json(r.communities as string) as [number, number][];
+      }
+      return rows as RouteRow[];
+    },
     sessionsFor: (w: WatchedPrefix): (SessionInfo & { role: 'PRIMARY' | 'BACKUP' })[] =>
       (sessionsAt.all(w.partnerId, w.primaryLocationId, w.backupLocationId ?? -1) as SessionInfo[]).map((s) => ({
         ...s,

@@ -5,6 +5,7 @@ import { FeedRegistry, type FeedSource, HTTP_FEEDS } from '../feeds/registry.js'
 import type { LatencyUpdateMessage } from '../pubsub.js';
 import type { ServiceDeps, TelemetryHooks } from '../services/deps.js';
 import { type AnalysisQueries, analysisQueries, analyzePrefix } from './analytics.js';
+import { Coalescer } from './coalescer.js';
 import { pruneEvents } from './event-log.js';
 import {
   checkSample,
@@ -12,8 +13,8 @@ import {
   type LatencyQueries,
   type LatencySampleInput,
   latencyQueries,
+  newLatencyBatchCache,
   recordSamples,
-  type ThresholdCache,
 } from './latency.js';
 import { Lease } from './lease.js';
 import { checkRouteUpdate, MAX_BATCH, type RouteUpdate, type RouteUpdateInput } from './route-input.js';
@@ -55,47 +56,6 @@ function checkEach<I, O>(
     else userErrors.push(userError('INVALID_INPUT', [...fieldPrefix, String(i), ...checked.field], checked.message));
   });
   return { valid, userErrors };
-}
-
-/**
- * Publishes at most one message per key per second: the first at once, the latest at the end of the window.
- * `pushAll` sends the messages that are due now as one batch.
- */
-class Coalescer<T> {
-  private windows = new Map<string, { timer: NodeJS.Timeout; pending: T | null }>();
-  constructor(
-    private readonly intervalMs: number,
-    private readonly send: (messages: T[]) => void,
-  ) {}
-  pushAll(entries: [key: string, message: T][]): void {
-    const now: T[] = [];
-    for (const [key, message] of entries) {
-      const open = this.windows.get(key);
-      if (open) {
-        open.pending = message;
-      } else {
-        now.push(message);
-        this.openWindow(key);
-      }
-    }
-    if (now.length) this.send(now);
-  }
-  private openWindow(key: string): void {
-    const timer = setTimeout(() => {
-      const window = this.windows.get(key);
-      this.windows.delete(key);
-      if (window?.pending) {
-        this.send([window.pending]);
-        this.openWindow(key);
-      }
-    }, this.intervalMs);
-    timer.unref();
-    this.windows.set(key, { timer, pending: null });
-  }
-  stop(): void {
-    for (const { timer } of this.windows.values()) clearTimeout(timer);
-    this.windows.clear();
-  }
 }
 
 /**
@@ -237,18 +197,18 @@ export class TelemetryEngine implements TelemetryHooks {
     const { touched, matched } = inTransaction(this.deps.db, (tx) => {
       const result = recordSamples(this.q.latency, this.q.watch, samples);
       // A 5-minute bucket is closed once a later sample for the same prefix arrived.
-      const thresholds: ThresholdCache = new Map();
+      const batch = newLatencyBatchCache();
       for (const { watched, ts } of result.latestByPrefix.values()) {
-        evaluateLatency(tx, this.q.latency, this.latencyState(), watched, ts, outbox, thresholds);
+        evaluateLatency(tx, this.q.latency, this.latencyState(), watched, ts, outbox, batch);
       }
       return result;
     });
     this.onIngest?.('latency', samples.length, (performance.now() - started) / 1000);
     this.publish(outbox);
     this.latencyPublisher.pushAll(
-      touched.map(({ watched, measuredPrefix, granularity, start }) => [
-        `${watched.id}|${granularity}|${start}`,
-        {
+      touched.map(({ key, owners, measuredPrefix, granularity, start }) => [
+        key,
+        owners.map((watched) => ({
           prefixId: watched.id,
           peeringServiceId: watched.peeringServiceId,
           customerId: watched.customerId,
@@ -256,7 +216,7 @@ export class TelemetryEngine implements TelemetryHooks {
           measuredPrefix,
           granularity,
           start,
-        },
+        })),
       ]),
     );
     return { accepted: samples.length, ignored: samples.length - matched, rejected: userErrors.length, userErrors };
@@ -286,9 +246,9 @@ export class TelemetryEngine implements TelemetryHooks {
 
     const outbox = newOutbox(now);
     inTransaction(this.deps.db, (tx) => {
-      const thresholds: ThresholdCache = new Map();
+      const batch = newLatencyBatchCache();
       for (const watched of this.q.watch.withLatency()) {
-        evaluateLatency(tx, this.q.latency, this.latencyState(), watched, now, outbox, thresholds);
+        evaluateLatency(tx, this.q.latency, this.latencyState(), watched, now, outbox, batch);
       }
       pruneEvents(tx, now - env.EVENT_RETENTION_DAYS * 86_400_000);
       this.q.retention.routeHistory.run(now - env.ROUTE_HISTORY_RETENTION_HOURS * 3_600_000);

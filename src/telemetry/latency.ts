@@ -3,6 +3,7 @@ import type { DB } from '../db/client.js';
 import type { LatencyGranularity } from '../db/schema.js';
 import { type Cidr, normaliseAddress, truncateTo, tryParseCidr } from '../domain/cidr.js';
 import { emitEvent } from './analytics.js';
+import { encodeSketch } from './sketch-codec.js';
 import type { Outbox, WatchedPrefix, WatchQueries } from './watch.js';
 
 /**
@@ -33,13 +34,29 @@ export interface CheckedSample {
   rttMs: number;
 }
 
+/**
+ * The /24 (IPv4) or /48 (IPv6) a sample source (an address, or a prefix) is measured at, or null when it is neither.
+ * Remembered per source text, bounded: probes report from the same addresses over and over.
+ */
+function measuredOf(source: string): Cidr | null {
+  let measured = measuredBySource.get(source);
+  if (measured === undefined) {
+    const cidr = truncateTo(source, 24, 48);
+    measured = cidr && (source.includes('/') || normaliseAddress(source)) ? cidr : null;
+    if (measuredBySource.size >= 10_000) measuredBySource.clear();
+    measuredBySource.set(source, measured);
+  }
+  return measured;
+}
+const measuredBySource = new Map<string, Cidr | null>();
+
 export function checkSample(
   input: LatencySampleInput,
   now: number,
   retentionMs: number,
 ): { ok: true; sample: CheckedSample } | { ok: false; field: string[]; message: string } {
-  const measured = truncateTo(input.source, 24, 48);
-  if (!measured || (!input.source.includes('/') && !normaliseAddress(input.source))) {
+  const measured = measuredOf(input.source);
+  if (!measured) {
     return { ok: false, field: ['source'], message: `"${input.source}" is not an IP address or prefix` };
   }
   if (!Number.isFinite(input.rttMs) || input.rttMs < 0 || input.rttMs > MAX_RTT_MS) {
@@ -106,15 +123,44 @@ export function latencyQueries(db: DB) {
   const range = client.prepare(
     `select ${COLUMNS} from latency_buckets where measured_prefix = ? and granularity = ? and start >= ? and start < ? order by start`,
   );
+  const storedIn = client.prepare(
+    'select start, sample_count as n, min_ms as min, max_ms as max, sketch from latency_buckets where measured_prefix = ? and granularity = ? and start >= ? and start <= ?',
+  );
+  const fiveMinute = client.prepare(
+    "select start, sample_count as sampleCount, p95_ms as p95Ms from latency_buckets where measured_prefix = ? and granularity = 'FIVE_MINUTES' and start >= ? and start < ? order by start",
+  );
   const one = client.prepare(
     `select ${COLUMNS} from latency_buckets where measured_prefix = ? and granularity = ? and start = ?`,
   );
+  /**
+   * Sketches of recently written buckets, decoded, so that a bucket that keeps receiving samples (the open one) is not
+   * decoded again for every batch. An entry is used only while the stored row still has the count, min and max it
+   * was written with: a write by another process, or a rolled-back transaction, makes it stale and the row is decoded.
+   * Every batch still writes its buckets' sketches: nothing is kept only in memory.
+   */
+  const recent = new Map<string, KeptBucket>();
   return {
-    add(measuredPrefix: string, granularity: LatencyGranularity, start: number, values: number[]): void {
-      const row = get.get(measuredPrefix, granularity, start) as
-        | { n: number; min: number; max: number; sketch: Buffer }
-        | undefined;
-      const sketch = row ? DDSketch.fromProto(row.sketch) : new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
+    /**
+     * Adds samples to a bucket; `keep`: remember its decoded sketch for the next batch (see `recent`). `stored`: the
+     * bucket's row when the caller read it already (see `storedIn`), undefined when it has none.
+     */
+    add(
+      measuredPrefix: string,
+      granularity: LatencyGranularity,
+      start: number,
+      values: number[],
+      keep = false,
+      stored?: { row: StoredBucket | undefined },
+    ): void {
+      const row = stored ? stored.row : (get.get(measuredPrefix, granularity, start) as StoredBucket | undefined);
+      const key = `${measuredPrefix}|${granularity}|${start}`;
+      let kept = recent.get(key);
+      // Taken out before the sketch changes: if this write fails or its transaction rolls back, no entry describes a
+      // sketch holding samples that were not stored.
+      recent.delete(key);
+      if (kept && !(row && row.n === kept.n && row.min === kept.min && row.max === kept.max)) kept = undefined;
+      const sketch =
+        kept?.sketch ?? (row ? DDSketch.fromProto(row.sketch) : new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }));
       let min = row?.min ?? Number.POSITIVE_INFINITY;
       let max = row?.max ?? Number.NEGATIVE_INFINITY;
       for (const v of values) {
@@ -122,39 +168,55 @@ export function latencyQueries(db: DB) {
         if (v < min) min = v;
         if (v > max) max = v;
       }
+      const n = (row?.n ?? 0) + values.length;
       // DDSketch quantiles are within 1% relative; clamp into the exact [min, max] range.
       const q = (x: number) => Math.min(max, Math.max(min, sketch.getValueAtQuantile(x)));
-      put.run(
-        measuredPrefix,
-        granularity,
-        start,
-        (row?.n ?? 0) + values.length,
-        min,
-        max,
-        q(0.5),
-        q(0.95),
-        q(0.99),
-        Buffer.from(sketch.toProto()),
-      );
+      put.run(measuredPrefix, granularity, start, n, min, max, q(0.5), q(0.95), q(0.99), encodeSketch(sketch));
+      if (keep) {
+        recent.set(key, { n, min, max, sketch });
+        if (recent.size > RECENT_BUCKETS_KEPT) recent.delete(recent.keys().next().value!);
+      }
+    },
+    /** The stored buckets of a series from `first` to `last` (inclusive), by start: one read for many `add`s. */
+    storedIn(measuredPrefix: string, granularity: LatencyGranularity, first: number, last: number) {
+      const rows = storedIn.all(measuredPrefix, granularity, first, last) as (StoredBucket & { start: number })[];
+      return new Map(rows.map((r) => [r.start, r]));
     },
     range: (measuredPrefix: string, granularity: LatencyGranularity, from: number, to: number) =>
       range.all(measuredPrefix, granularity, from, to) as BucketRow[],
+    /** The 5-minute buckets in [from, to) with only what the evaluation reads. */
+    fiveMinute: (measuredPrefix: string, from: number, to: number) =>
+      fiveMinute.all(measuredPrefix, from, to) as ClosedBucket[],
     one: (measuredPrefix: string, granularity: LatencyGranularity, start: number) =>
       (one.get(measuredPrefix, granularity, start) as BucketRow | undefined) ?? null,
   };
 }
 
+/** What the degradation evaluation reads of a 5-minute bucket. */
+type ClosedBucket = Pick<BucketRow, 'start' | 'sampleCount' | 'p95Ms'>;
+
+type StoredBucket = { n: number; min: number; max: number; sketch: Buffer };
+type KeptBucket = { n: number; min: number; max: number; sketch: DDSketch };
+/** Decoded sketches kept across batches (the least recently written go first): a few MB at most. */
+const RECENT_BUCKETS_KEPT = 2048;
+
 export type LatencyQueries = ReturnType<typeof latencyQueries>;
 
+/** A bucket a batch changed, with the registered prefixes measured at its prefix that the batch's samples concern. */
 export interface TouchedBucket {
-  watched: WatchedPrefix;
+  /** `measuredPrefix|granularity|start`. */
+  key: string;
   measuredPrefix: string;
   granularity: LatencyGranularity;
   start: number;
+  owners: WatchedPrefix[];
 }
 
 const bucketStart = (ts: number, granularity: LatencyGranularity) =>
   Math.floor(ts / BUCKET_MS[granularity]) * BUCKET_MS[granularity];
+
+/** The registered prefixes one sample source concerns that share one measured prefix. */
+type SourceGroup = { measuredPrefix: string; owners: WatchedPrefix[]; latest: number };
 
 /** Writes samples into buckets (inside the caller's transaction). Returns the buckets that changed. */
 export function recordSamples(
@@ -162,73 +224,119 @@ export function recordSamples(
   watch: WatchQueries,
   samples: CheckedSample[],
 ): { touched: TouchedBucket[]; matched: number; latestByPrefix: Map<number, { watched: WatchedPrefix; ts: number }> } {
-  const overlapCache = new Map<string, WatchedPrefix[]>();
+  // Per sample source (its /24 or /48), the registered prefixes it concerns grouped by the prefix they are measured
+  // at: looked up and grouped once per batch, not per sample.
+  const groupsBySource = new Map<string, SourceGroup[]>();
   const perBucket = new Map<
     string,
-    {
-      measuredPrefix: string;
-      granularity: LatencyGranularity;
-      start: number;
-      values: number[];
-      prefixes: Map<number, WatchedPrefix>;
-    }
+    { measuredPrefix: string; granularity: LatencyGranularity; start: number; values: number[]; groups: SourceGroup[] }
   >();
-  const latestByPrefix = new Map<number, { watched: WatchedPrefix; ts: number }>();
   let matched = 0;
   for (const sample of samples) {
-    let prefixes = overlapCache.get(sample.measured.text);
-    if (!prefixes) {
-      prefixes = watch.overlapping(sample.measured);
-      overlapCache.set(sample.measured.text, prefixes);
+    let groups = groupsBySource.get(sample.measured.text);
+    if (!groups) {
+      const byMeasured = new Map<string, SourceGroup>();
+      for (const p of watch.overlapping(sample.measured)) {
+        const measuredPrefix = measuredPrefixFor(p);
+        const group = byMeasured.get(measuredPrefix);
+        if (group) group.owners.push(p);
+        else byMeasured.set(measuredPrefix, { measuredPrefix, owners: [p], latest: 0 });
+      }
+      groups = [...byMeasured.values()];
+      groupsBySource.set(sample.measured.text, groups);
     }
-    if (!prefixes.length) continue;
+    if (!groups.length) continue;
     matched++;
-    const keys = new Map<string, WatchedPrefix[]>();
-    for (const p of prefixes) {
-      const key = measuredPrefixFor(p);
-      keys.set(key, [...(keys.get(key) ?? []), p]);
-      const seen = latestByPrefix.get(p.id);
-      latestByPrefix.set(p.id, { watched: seen?.watched ?? p, ts: Math.max(seen?.ts ?? 0, sample.timestamp) });
-    }
-    for (const [measuredPrefix, owners] of keys) {
-      for (const granularity of ['FIVE_MINUTES', 'ONE_HOUR'] as const) {
+    for (const group of groups) {
+      if (sample.timestamp > group.latest) group.latest = sample.timestamp;
+      for (const granularity of GRANULARITIES) {
         const start = bucketStart(sample.timestamp, granularity);
-        const id = `${measuredPrefix}|${granularity}|${start}`;
-        const entry = perBucket.get(id) ?? {
-          measuredPrefix,
-          granularity,
-          start,
-          values: [] as number[],
-          prefixes: new Map<number, WatchedPrefix>(),
-        };
+        const id = `${group.measuredPrefix}|${granularity}|${start}`;
+        let entry = perBucket.get(id);
+        if (!entry) {
+          entry = { measuredPrefix: group.measuredPrefix, granularity, start, values: [], groups: [group] };
+          perBucket.set(id, entry);
+        } else if (!entry.groups.includes(group)) entry.groups.push(group);
         entry.values.push(sample.rttMs);
-        for (const o of owners) entry.prefixes.set(o.id, o);
-        perBucket.set(id, entry);
       }
     }
   }
-  const touched: TouchedBucket[] = [];
+  // Per series (measured prefix and granularity): the batch's first and newest bucket. The newest is the one likely
+  // to get more samples: only its decoded sketch is worth keeping for the next batch. A series whose buckets are
+  // dense enough in their span (a backfill, a burst) has its stored rows read with one statement, not one per bucket.
+  const series = new Map<string, { first: number; last: number; count: number; stored?: Map<number, StoredBucket> }>();
   for (const entry of perBucket.values()) {
-    q.add(entry.measuredPrefix, entry.granularity, entry.start, entry.values);
-    for (const watched of entry.prefixes.values()) {
-      touched.push({
-        watched,
-        measuredPrefix: entry.measuredPrefix,
-        granularity: entry.granularity,
-        start: entry.start,
-      });
+    const key = `${entry.measuredPrefix}|${entry.granularity}`;
+    const seen = series.get(key);
+    if (!seen) series.set(key, { first: entry.start, last: entry.start, count: 1 });
+    else {
+      seen.count++;
+      if (entry.start < seen.first) seen.first = entry.start;
+      if (entry.start > seen.last) seen.last = entry.start;
+    }
+  }
+  const touched: TouchedBucket[] = [];
+  for (const [key, entry] of perBucket) {
+    const run = series.get(`${entry.measuredPrefix}|${entry.granularity}`)!;
+    if (!run.stored && run.count > 1 && (run.last - run.first) / BUCKET_MS[entry.granularity] < 4 * run.count) {
+      run.stored = q.storedIn(entry.measuredPrefix, entry.granularity, run.first, run.last);
+    }
+    q.add(
+      entry.measuredPrefix,
+      entry.granularity,
+      entry.start,
+      entry.values,
+      run.last === entry.start,
+      run.stored ? { row: run.stored.get(entry.start) } : undefined,
+    );
+    const owners =
+      entry.groups.length === 1
+        ? entry.groups[0]!.owners
+        : [...new Map(entry.groups.flatMap((g) => g.owners.map((o) => [o.id, o] as const))).values()];
+    touched.push({
+      key,
+      measuredPrefix: entry.measuredPrefix,
+      granularity: entry.granularity,
+      start: entry.start,
+      owners,
+    });
+  }
+  const latestByPrefix = new Map<number, { watched: WatchedPrefix; ts: number }>();
+  for (const groups of groupsBySource.values()) {
+    for (const group of groups) {
+      for (const watched of group.owners) {
+        const seen = latestByPrefix.get(watched.id);
+        if (!seen) latestByPrefix.set(watched.id, { watched, ts: group.latest });
+        else if (group.latest > seen.ts) seen.ts = group.latest;
+      }
     }
   }
   return { touched, matched, latestByPrefix };
 }
 
+const GRANULARITIES = ['FIVE_MINUTES', 'ONE_HOUR'] as const;
+
 export type Limits = { threshold: number; baseline: number | null };
 
 /**
- * Thresholds from the trailing 24 hours, per measured prefix and bucket start, kept for one batch or tick: prefixes
- * that share a measured /24 (or /48) share them, so each is computed once, not once per registered prefix.
+ * What one batch or tick reads about latency, kept for its duration. Prefixes that share a measured /24 (or /48)
+ * share it, so each is read or computed once per measured prefix, not once per registered prefix: the thresholds
+ * from the trailing 24 hours per measured prefix and bucket start, and the closed 5-minute buckets per measured
+ * prefix and range (registered prefixes that share one usually have the same evaluation cursor).
  */
-export type ThresholdCache = Map<string, Limits | null>;
+export interface LatencyBatchCache {
+  /** By measured prefix and bucket start. */
+  thresholds: Map<string, Limits | null>;
+  /** By measured prefix and range: the buckets, and their thresholds by start. */
+  buckets: Map<string, ClosedBucket[]>;
+  derived: Map<string, Map<number, Limits | null>>;
+}
+
+export const newLatencyBatchCache = (): LatencyBatchCache => ({
+  thresholds: new Map(),
+  buckets: new Map(),
+  derived: new Map(),
+});
 
 const thresholdOf = (baseline: number): Limits => ({ threshold: Math.max(2 * baseline, baseline + 20), baseline });
 
@@ -237,17 +345,27 @@ const thresholdOf = (baseline: number): Limits => ({ threshold: Math.max(2 * bas
  * 24 hours before each start (null while there are fewer than MIN_BASELINE_BUCKETS). One range read for the whole run
  * and a sliding window kept sorted, instead of re-reading 24 hours for every bucket.
  */
-function baselines(q: LatencyQueries, measuredPrefix: string, starts: number[], cache: ThresholdCache) {
+function baselines(
+  q: LatencyQueries,
+  measuredPrefix: string,
+  buckets: ClosedBucket[],
+  cache: LatencyBatchCache['thresholds'],
+) {
   const out = new Map<number, Limits | null>();
-  const missing = starts.filter((start) => {
+  const missing: number[] = [];
+  for (const { start } of buckets) {
     const cached = cache.get(`${measuredPrefix}|${start}`);
     if (cached !== undefined) out.set(start, cached);
-    return cached === undefined;
-  });
+    else missing.push(start);
+  }
   if (!missing.length) return out;
   const first = missing[0]!;
-  const last = missing.at(-1)!;
-  const history = q.range(measuredPrefix, 'FIVE_MINUTES', first - BASELINE_WINDOW_MS, last);
+  // `buckets` holds every bucket from its first start on: only the 24 hours before `first` are read. (Buckets at or
+  // after the last missing start never enter the window.)
+  const history = [
+    ...q.fiveMinute(measuredPrefix, first - BASELINE_WINDOW_MS, first),
+    ...buckets.slice(buckets.findIndex((b) => b.start >= first)),
+  ];
   const window: number[] = [];
   let lo = 0;
   let hi = 0;
@@ -296,37 +414,43 @@ export function evaluateLatency(
   watched: WatchedPrefix,
   closedBefore: number,
   outbox: Outbox,
-  cache: ThresholdCache = new Map(),
+  cache: LatencyBatchCache = newLatencyBatchCache(),
 ): void {
   const measuredPrefix = measuredPrefixFor(watched);
   const watchState = state.get(watched.id);
   const cursor = (watchState.get('latency:cursor') as Cursor | undefined) ?? { last: -1, ok: 0 };
   let degraded = watchState.has('latency:degraded');
   const limit = bucketStart(closedBefore, 'FIVE_MINUTES');
-  const buckets = q.range(measuredPrefix, 'FIVE_MINUTES', cursor.last + 1, limit);
+  const rangeKey = `${measuredPrefix}|${cursor.last + 1}|${limit}`;
+  let buckets = cache.buckets.get(rangeKey);
+  if (!buckets) {
+    buckets = q.fiveMinute(measuredPrefix, cursor.last + 1, limit);
+    cache.buckets.set(rangeKey, buckets);
+  }
   if (!buckets.length) return;
-  const derived =
-    watched.latencyThresholdMs == null
-      ? baselines(
-          q,
-          measuredPrefix,
-          buckets.map((b) => b.start),
-          cache,
-        )
-      : null;
+  let derived: Map<number, Limits | null> | null = null;
+  if (watched.latencyThresholdMs == null) {
+    derived = cache.derived.get(rangeKey) ?? null;
+    if (!derived) {
+      derived = baselines(q, measuredPrefix, buckets, cache.thresholds);
+      cache.derived.set(rangeKey, derived);
+    }
+  }
   for (const bucket of buckets) {
     cursor.last = bucket.start;
     const limits: Limits | null = derived
       ? (derived.get(bucket.start) ?? null)
       : { threshold: watched.latencyThresholdMs!, baseline: null };
     if (!limits) continue;
-    const when = new Date(bucket.start).toISOString();
-    const baselineText =
-      limits.baseline == null ? 'configured threshold' : `trailing 24 h p95 median ${limits.baseline.toFixed(1)} ms`;
     if (bucket.p95Ms > limits.threshold) {
       cursor.ok = 0;
       if (!degraded) {
         degraded = true;
+        const when = new Date(bucket.start).toISOString();
+        const baselineText =
+          limits.baseline == null
+            ? 'configured threshold'
+            : `trailing 24 h p95 median ${limits.baseline.toFixed(1)} ms`;
         state.open(watched.id, 'latency:degraded', { since: bucket.start }, bucket.start);
         emitEvent(db, outbox, watched, bucket.start + BUCKET_MS.FIVE_MINUTES, {
           type: 'LATENCY_DEGRADED',
@@ -338,6 +462,7 @@ export function evaluateLatency(
     } else if (degraded) {
       cursor.ok++;
       if (cursor.ok >= RECOVERY_BUCKETS) {
+        const when = new Date(bucket.start).toISOString();
         degraded = false;
         cursor.ok = 0;
         state.close(watched.id, 'latency:degraded');

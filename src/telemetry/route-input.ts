@@ -21,6 +21,8 @@ export interface RouteUpdate {
   withdraw: Cidr[];
   /** The message as received, for the raw history. */
   raw: unknown;
+  /** Its JSON text when it arrived as text (an NDJSON line, a RIS Live frame): stored as is, not serialised again. */
+  rawText?: string;
   /**
    * Set for a peer state change (RIS_PEER_STATE, ExaBGP neighbor state), which carries no routes: DOWN withdraws
    * every route learned from the peer; UP starts a new session, so the peer's table starts empty.
@@ -53,8 +55,10 @@ export interface RouteUpdateInput {
 
 export type Checked = { ok: true; update: RouteUpdate } | { ok: false; field: string[]; message: string };
 
+const bad = (field: string[], message: string): Checked => ({ ok: false, field, message });
+const isPathAsn = (h: unknown) => isAsn(h) && h !== 0;
+
 export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input): Checked {
-  const bad = (field: string[], message: string): Checked => ({ ok: false, field, message });
   if (!Number.isFinite(input.timestamp) || input.timestamp <= 0)
     return bad(['timestamp'], 'timestamp must be seconds since the epoch');
   if (typeof input.host !== 'string' || input.host.length < 1 || input.host.length > 64) {
@@ -69,12 +73,14 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
   // AS_SETs (nested arrays in RIS Live) are flattened in order; they are deprecated (RFC 9774) and rare.
   if (input.path != null && !Array.isArray(input.path)) return bad(['path'], 'path must be a list of ASNs');
   const path: number[] = [];
-  for (const [i, hop] of (input.path ?? []).entries()) {
-    const hops = Array.isArray(hop) ? hop : [hop];
-    if (!hops.every((h) => isAsn(h) && h !== 0)) {
+  const hops = input.path ?? [];
+  for (let i = 0; i < hops.length; i++) {
+    const hop = hops[i];
+    if (Array.isArray(hop) ? !hop.every(isPathAsn) : !isPathAsn(hop)) {
       return bad(['path', String(i)], `path holds ASNs, integers 1-4294967295 (got ${JSON.stringify(hop)})`);
     }
-    path.push(...hops);
+    if (Array.isArray(hop)) path.push(...hop);
+    else path.push(hop as number);
   }
   if (path.length > 255) return bad(['path'], 'path is longer than 255 ASNs');
 
@@ -146,6 +152,13 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
  * RouteUpdateInput. Returns null for messages that are neither UPDATEs nor RIS_PEER_STATE changes with a known
  * state (OPEN, KEEPALIVE, NOTIFICATION...).
  */
+const peerAsnOf = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : (v as number));
+const announcementOf = (a: { next_hop?: unknown; nextHop?: unknown; prefixes?: unknown }) => ({
+  nextHop: String(a?.next_hop ?? a?.nextHop ?? ''),
+  prefixes: a?.prefixes as string[],
+});
+const notLarge = (c: unknown) => !isLargeCommunity(c);
+
 export function fromRisMessage(value: unknown): RouteUpdateInput | null | { error: string } {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'each line must be a JSON object' };
   const envelope = value as { type?: unknown; data?: unknown };
@@ -153,7 +166,6 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
   const data = (envelope.type === 'ris_message' ? envelope.data : value) as Record<string, unknown> | undefined;
   if (!data || typeof data !== 'object') return { error: 'ris_message without data' };
   const peerAsnValue = data.peer_asn ?? data.peerAsn;
-  const peerAsnOf = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : (v as number));
   if (data.type === 'RIS_PEER_STATE') {
     const peerState = peerStateOf(data.state);
     if (!peerState) return null;
@@ -166,17 +178,10 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
     };
   }
   if (data.type !== undefined && data.type !== 'UPDATE') return null;
-  const announcements = Array.isArray(data.announcements)
-    ? data.announcements.map((a: { next_hop?: unknown; nextHop?: unknown; prefixes?: unknown }) => ({
-        nextHop: String(a?.next_hop ?? a?.nextHop ?? ''),
-        prefixes: a?.prefixes as string[],
-      }))
-    : null;
+  const announcements = Array.isArray(data.announcements) ? data.announcements.map(announcementOf) : null;
   // Large communities (RFC 8092, three numbers) are not modelled: listed next to standard ones, they are skipped
   // rather than failing the line.
-  const community = Array.isArray(data.community)
-    ? (data.community as unknown[]).filter((c) => !isLargeCommunity(c))
-    : data.community;
+  const community = Array.isArray(data.community) ? (data.community as unknown[]).filter(notLarge) : data.community;
   return {
     timestamp: Number(data.timestamp),
     host: String(data.host ?? ''),

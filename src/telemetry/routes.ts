@@ -37,8 +37,7 @@ export function routeStatements(db: DB) {
   const upsert = client.prepare(`
     insert into route_states (peer, prefix, family, range_start, range_end, peer_asn, host, session_id, announced,
                               as_path, origin_asn, communities, last_announced_at, updated_at)
-    values (@peer, @prefix, @family, @rangeStart, @rangeEnd, @peerAsn, @host, @sessionId, 1,
-            @asPath, @originAsn, @communities, @ts, @ts)
+    values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
     on conflict (peer, prefix) do update set
       peer_asn = excluded.peer_asn, host = excluded.host, session_id = excluded.session_id, announced = 1,
       as_path = excluded.as_path, origin_asn = excluded.origin_asn, communities = excluded.communities,
@@ -61,10 +60,39 @@ export function routeStatements(db: DB) {
   return {
     current: (peer: string, prefix: string) =>
       current.get(peer, prefix) as { announced: number; updatedAt: number } | undefined,
-    upsert: (row: Record<string, unknown>) => upsert.run(row),
+    /** Positional parameters: better-sqlite3 binds them faster than named ones read from an object. */
+    upsert: (row: {
+      peer: string;
+      prefix: string;
+      family: number;
+      rangeStart: string;
+      rangeEnd: string;
+      peerAsn: number;
+      host: string;
+      sessionId: number | null;
+      asPath: string;
+      originAsn: number | null;
+      communities: string;
+      ts: number;
+    }) =>
+      upsert.run(
+        row.peer,
+        row.prefix,
+        row.family,
+        row.rangeStart,
+        row.rangeEnd,
+        row.peerAsn,
+        row.host,
+        row.sessionId,
+        row.asPath,
+        row.originAsn,
+        row.communities,
+        row.ts,
+        row.ts,
+      ),
     withdraw: (ts: number, peer: string, prefix: string) => withdraw.run(ts, peer, prefix),
     history: (receivedAt: number, u: RouteUpdate) =>
-      history.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, JSON.stringify(u.raw)),
+      history.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, u.rawText ?? JSON.stringify(u.raw)),
     /** Keyed by the normalised address, as update peers are (a session stored before normalisation still matches). */
     sessionsByPeer: () =>
       new Map((sessions.all() as SessionWithState[]).map((s) => [normaliseAddress(s.peerAddress) ?? s.peerAddress, s])),
@@ -81,6 +109,55 @@ export type RouteStatements = ReturnType<typeof routeStatements>;
 
 type SessionWithState = SessionInfo & { state: BgpSessionState; stateChangedAt: number | null };
 
+/** Records that the batch touched a registered prefix, at the latest update time that touched it. */
+function touch(touched: RouteBatchResult['touched'], watched: WatchedPrefix, at: number): void {
+  const seen = touched.get(watched.id);
+  if (!seen) touched.set(watched.id, { watched, asOf: at });
+  else if (at > seen.asOf) seen.asOf = at;
+}
+
+/** A per-session ANNOUNCEMENT/WITHDRAWAL event for a registered prefix on a session of its partner at its locations. */
+function sessionEvent(
+  db: DB,
+  outbox: Outbox,
+  session: SessionWithState | null,
+  update: RouteUpdate,
+  watched: WatchedPrefix,
+  cidr: Cidr,
+  announced: boolean,
+): void {
+  if (!session || cidr.text !== watched.prefix || session.partnerId !== watched.partnerId) return;
+  const role =
+    session.peeringLocationId === watched.primaryLocationId
+      ? 'PRIMARY'
+      : session.peeringLocationId === watched.backupLocationId
+        ? 'BACKUP'
+        : null;
+  if (!role) return;
+  const where = `${session.routerName} (${session.locationName})`;
+  emitEvent(db, outbox, watched, update.timestamp, {
+    type: announced
+      ? role === 'PRIMARY'
+        ? 'ANNOUNCEMENT'
+        : 'BACKUP_ROUTE_ANNOUNCEMENT'
+      : role === 'PRIMARY'
+        ? 'WITHDRAWAL'
+        : 'BACKUP_ROUTE_WITHDRAWAL',
+    summary: `${role === 'BACKUP' ? 'Backup route ' : ''}${announced ? 'announcement' : 'withdrawal'} of ${watched.prefix} on ${where}`,
+    description: announced
+      ? `Prefix ${role === 'BACKUP' ? 'backup route ' : ''}announcement was received on session ${where} with AS path ${update.path.join(' ')}.`
+      : `Prefix ${role === 'BACKUP' ? 'backup route ' : ''}${
+          update.peerState === 'DOWN'
+            ? 'was withdrawn: the BGP session went down'
+            : update.peerState === 'UP'
+              ? 'was withdrawn: the BGP session was re-established and the route was not announced again yet'
+              : 'withdrawal was received'
+        } on session ${where}. Traffic uses the remaining sessions${role === 'PRIMARY' ? ' or the backup location' : ''}.`,
+    observedOriginAsn: announced ? originOf(update.path) : null,
+    asPath: announced ? update.path : null,
+  });
+}
+
 export function applyRouteBatch(
   db: DB,
   stmts: RouteStatements,
@@ -96,12 +173,16 @@ export function applyRouteBatch(
   // One object per registered prefix for the whole batch, so the analysis sees what the batch changed.
   const watchedById = new Map<number, WatchedPrefix>();
   const idByCidr = new Map<string, number | null>();
+  const coveringId = watch.coveringIndex();
   const lookup = (cidr: Cidr): WatchedPrefix | null => {
     let id = idByCidr.get(cidr.text);
     if (id === undefined) {
-      const hit = watch.covering(cidr);
-      id = hit?.id ?? null;
-      if (hit && !watchedById.has(hit.id)) watchedById.set(hit.id, hit);
+      id = coveringId(cidr);
+      if (id != null && !watchedById.has(id)) {
+        const hit = watch.byId(id);
+        if (!hit) id = null;
+        else watchedById.set(id, hit);
+      }
       idByCidr.set(cidr.text, id);
     }
     return id == null ? null : watchedById.get(id)!;
@@ -126,43 +207,6 @@ export function applyRouteBatch(
         session.stateChangedAt = update.timestamp;
       }
     }
-    const sessionEvent = (watched: WatchedPrefix, cidr: Cidr, announced: boolean) => {
-      if (!session || cidr.text !== watched.prefix || session.partnerId !== watched.partnerId) return;
-      const role =
-        session.peeringLocationId === watched.primaryLocationId
-          ? 'PRIMARY'
-          : session.peeringLocationId === watched.backupLocationId
-            ? 'BACKUP'
-            : null;
-      if (!role) return;
-      const where = `${session.routerName} (${session.locationName})`;
-      emitEvent(db, outbox, watched, update.timestamp, {
-        type: announced
-          ? role === 'PRIMARY'
-            ? 'ANNOUNCEMENT'
-            : 'BACKUP_ROUTE_ANNOUNCEMENT'
-          : role === 'PRIMARY'
-            ? 'WITHDRAWAL'
-            : 'BACKUP_ROUTE_WITHDRAWAL',
-        summary: `${role === 'BACKUP' ? 'Backup route ' : ''}${announced ? 'announcement' : 'withdrawal'} of ${watched.prefix} on ${where}`,
-        description: announced
-          ? `Prefix ${role === 'BACKUP' ? 'backup route ' : ''}announcement was received on session ${where} with AS path ${update.path.join(' ')}.`
-          : `Prefix ${role === 'BACKUP' ? 'backup route ' : ''}${
-              update.peerState === 'DOWN'
-                ? 'was withdrawn: the BGP session went down'
-                : update.peerState === 'UP'
-                  ? 'was withdrawn: the BGP session was re-established and the route was not announced again yet'
-                  : 'withdrawal was received'
-            } on session ${where}. Traffic uses the remaining sessions${role === 'PRIMARY' ? ' or the backup location' : ''}.`,
-        observedOriginAsn: announced ? originOf(update.path) : null,
-        asPath: announced ? update.path : null,
-      });
-    };
-    const touch = (watched: WatchedPrefix) => {
-      const seen = touched.get(watched.id);
-      touched.set(watched.id, { watched, asOf: Math.max(seen?.asOf ?? 0, update.timestamp) });
-    };
-
     for (const cidr of update.announce) {
       const watched = lookup(cidr);
       if (!watched && !session) continue;
@@ -185,8 +229,8 @@ export function applyRouteBatch(
       stored++;
       if (watched) {
         relevant = true;
-        if (!before?.announced) sessionEvent(watched, cidr, true);
-        touch(watched);
+        if (!before?.announced) sessionEvent(db, outbox, session, update, watched, cidr, true);
+        touch(touched, watched, update.timestamp);
       }
     }
     for (const cidr of sessionDown.length ? [...update.withdraw, ...sessionDown] : update.withdraw) {
@@ -197,8 +241,8 @@ export function applyRouteBatch(
       const watched = lookup(cidr);
       if (watched) {
         relevant = true;
-        if (before.announced) sessionEvent(watched, cidr, false);
-        touch(watched);
+        if (before.announced) sessionEvent(db, outbox, session, update, watched, cidr, false);
+        touch(touched, watched, update.timestamp);
       }
     }
     if (relevant) stmts.history(now, update);

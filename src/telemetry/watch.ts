@@ -57,9 +57,6 @@ const fromRow = (row: RawRow | undefined): WatchedPrefix | null =>
  */
 export function watchQueries(db: DB) {
   const client = db.$client;
-  const covering = client.prepare(
-    `${SELECT} where p.family = ? and p.range_start <= ? order by p.range_start desc limit 1`,
-  );
   const byId = client.prepare(`${SELECT} where p.id = ?`);
   const overlapping = client.prepare(`${SELECT} where p.family = ? and p.range_start <= ? and p.range_end >= ?`);
   const pendingBefore = client.prepare(`${SELECT} where p.validation_state = 'PENDING' and p.created_at <= ?`);
@@ -67,11 +64,31 @@ export function watchQueries(db: DB) {
   const withLatency = client.prepare(
     `${SELECT} where exists (select 1 from prefix_watch_state w where w.prefix_id = p.id and w.key = 'latency:cursor')`,
   );
+  const ranges = client.prepare(
+    'select id, family, range_start as rangeStart, range_end as rangeEnd from prefixes order by family, range_start',
+  );
   return {
-    /** The registered prefix that equals or contains `cidr`, if any. */
-    covering(cidr: Cidr): WatchedPrefix | null {
-      const row = fromRow(covering.get(cidr.family, cidr.start) as RawRow | undefined);
-      return row && row.rangeEnd >= cidr.end ? row : null;
+    /**
+     * A lookup of the registered prefix that equals or contains a CIDR (its id; the row is read only for a hit), over
+     * the registered ranges read once: one statement per batch instead of one per observed prefix, most of which
+     * are covered by nothing. Valid while registrations do not change: use it inside one transaction.
+     */
+    coveringIndex(): (cidr: Cidr) => number | null {
+      const rows = ranges.all() as { id: number; family: number; rangeStart: string; rangeEnd: string }[];
+      const byFamily = { 4: rows.filter((r) => r.family === 4), 6: rows.filter((r) => r.family === 6) };
+      return (cidr) => {
+        const sorted = byFamily[cidr.family];
+        // The last range that starts at or before the observed start: the only one that can contain it.
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (sorted[mid]!.rangeStart <= cidr.start) lo = mid + 1;
+          else hi = mid;
+        }
+        const row = lo > 0 ? sorted[lo - 1]! : null;
+        return row && row.rangeEnd >= cidr.end ? row.id : null;
+      };
     },
     byId: (id: number) => fromRow(byId.get(id) as RawRow | undefined),
     /** Registered prefixes that overlap `cidr` (contain it or lie inside it). */
