@@ -25,7 +25,7 @@ import type { Viewer } from '../services/viewer.js';
  */
 export function useMultiplexedSubscriptions(): Plugin {
   const documentKeys = new WeakMap<object, string>();
-  const memo = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
+  const memo = new WeakMap<object, Map<string, PromiseOrValue<ExecutionResult>>>();
   /**
    * Open subscriptions per group key (a group of one has nobody to share with, so its results are not memoised),
    * with the key as the group's members hold it: one string per group, not one copy per subscriber.
@@ -61,13 +61,17 @@ export function useMultiplexedSubscriptions(): Plugin {
           args.variableValues ?? {},
         )}\n${keyOfDocument(args.document)}`;
         const group = join(key);
-        const execute = (payload: unknown): Promise<ExecutionResult> =>
-          Promise.resolve(executeGraphQL({ ...args, rootValue: payload })).catch(
-            (error: unknown): ExecutionResult => ({
-              errors: [error instanceof GraphQLError ? error : locatedError(error, undefined)],
-            }),
-          );
-        const run = (payload: unknown): Promise<ExecutionResult> => {
+        const execute = (payload: unknown): PromiseOrValue<ExecutionResult> => {
+          // A selection whose resolvers all return values executes synchronously: its result is passed on as it is,
+          // without a promise per event.
+          try {
+            const result = executeGraphQL({ ...args, rootValue: payload });
+            return isPromise(result) ? result.catch(asErrorResult) : result;
+          } catch (error) {
+            return asErrorResult(error);
+          }
+        };
+        const run = (payload: unknown): PromiseOrValue<ExecutionResult> => {
           if (payload == null || typeof payload !== 'object' || (members.get(group)?.n ?? 0) < 2)
             return execute(payload);
           let byGroup = memo.get(payload);
@@ -86,6 +90,15 @@ export function useMultiplexedSubscriptions(): Plugin {
     },
   };
 }
+
+type PromiseOrValue<T> = T | Promise<T>;
+
+const isPromise = <T>(value: PromiseOrValue<T>): value is Promise<T> =>
+  typeof (value as Promise<T> | null)?.then === 'function';
+
+const asErrorResult = (error: unknown): ExecutionResult => ({
+  errors: [error instanceof GraphQLError ? error : locatedError(error, undefined)],
+});
 
 function scopeKey(viewer: Viewer | undefined): string {
   if (!viewer) return 'anonymous';
@@ -108,7 +121,7 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
  */
 function mapResults(
   source: AsyncIterable<unknown>,
-  run: (payload: unknown) => Promise<ExecutionResult>,
+  run: (payload: unknown) => PromiseOrValue<ExecutionResult>,
   onEnd: () => void,
 ): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
@@ -126,7 +139,8 @@ function mapResults(
       end();
       return done;
     }
-    return run(item.value).then((value) => ({ value, done: false }));
+    const result = run(item.value);
+    return isPromise(result) ? result.then((value) => ({ value, done: false })) : { value: result, done: false };
   };
   const fail = (error: unknown): never => {
     end();

@@ -173,15 +173,84 @@ export function listEvents(
   );
 }
 
-/** Events after `afterSeq`, ascending, at most `limit` (for subscription replay). */
-export function eventsAfter(db: DB, filter: EventFilter, scope: ServiceScope, afterSeq: number, limit: number) {
-  return db
-    .select()
+/**
+ * The columns of a replay read, in the order of the row arrays the statement returns; `recordOf` maps one array to a
+ * PrefixEventRecord by the same positions (`satisfies` keeps the two lists to the record's keys).
+ */
+const REPLAY_COLUMNS = {
+  seq: prefixEvents.seq,
+  prefixId: prefixEvents.prefixId,
+  peeringServiceId: prefixEvents.peeringServiceId,
+  customerId: prefixEvents.customerId,
+  partnerId: prefixEvents.partnerId,
+  occurredAt: prefixEvents.occurredAt,
+  recordedAt: prefixEvents.recordedAt,
+  type: prefixEvents.type,
+  azureEventType: prefixEvents.azureEventType,
+  level: prefixEvents.level,
+  levelRank: prefixEvents.levelRank,
+  summary: prefixEvents.summary,
+  description: prefixEvents.description,
+  observedPrefix: prefixEvents.observedPrefix,
+  observedFamily: prefixEvents.observedFamily,
+  observedRangeStart: prefixEvents.observedRangeStart,
+  observedRangeEnd: prefixEvents.observedRangeEnd,
+  observedOriginAsn: prefixEvents.observedOriginAsn,
+  expectedOriginAsns: prefixEvents.expectedOriginAsns,
+  asPath: prefixEvents.asPath,
+  peersSeen: prefixEvents.peersSeen,
+} satisfies Record<keyof PrefixEventRecord, unknown>;
+
+// biome-ignore lint/suspicious/noExplicitAny: one row of the raw statement, positions as in REPLAY_COLUMNS
+const recordOf = (r: any[]): PrefixEventRecord => ({
+  seq: r[0],
+  prefixId: r[1],
+  peeringServiceId: r[2],
+  customerId: r[3],
+  partnerId: r[4],
+  occurredAt: r[5],
+  recordedAt: r[6],
+  type: r[7],
+  azureEventType: r[8],
+  level: r[9],
+  levelRank: r[10],
+  summary: r[11],
+  description: r[12],
+  observedPrefix: r[13],
+  observedFamily: r[14],
+  observedRangeStart: r[15],
+  observedRangeEnd: r[16],
+  observedOriginAsn: r[17],
+  // The two JSON columns, decoded as drizzle's json mode does.
+  expectedOriginAsns: JSON.parse(r[18]),
+  asPath: r[19] == null ? null : JSON.parse(r[19]),
+  peersSeen: r[20],
+});
+
+/**
+ * A reader of the events after a sequence, ascending, at most `limit` per call (for subscription replay). The query is
+ * built and prepared once per reader, with the sequence as a placeholder; each page is read as row arrays and mapped
+ * to records by position, without the query builder's per-page SQL building and per-column mapping.
+ */
+export function eventsAfterReader(
+  db: DB,
+  filter: EventFilter,
+  scope: ServiceScope,
+  limit: number,
+): (afterSeq: number) => PrefixEventRecord[] {
+  const prepared = db
+    .select(REPLAY_COLUMNS)
     .from(prefixEvents)
-    .where(and(eventWhere(filter, scope), gt(prefixEvents.seq, afterSeq)))
+    .where(and(eventWhere(filter, scope), gt(prefixEvents.seq, sql.placeholder('after'))))
     .orderBy(asc(prefixEvents.seq))
     .limit(limit)
-    .all();
+    .prepare();
+  return (afterSeq) => {
+    const rows = prepared.values({ after: afterSeq }) as unknown as unknown[][];
+    const records = new Array<PrefixEventRecord>(rows.length);
+    for (let i = 0; i < rows.length; i++) records[i] = recordOf(rows[i] as unknown[]);
+    return records;
+  };
 }
 
 const PRUNED_KEY = 'events_pruned_through_seq';

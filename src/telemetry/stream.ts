@@ -8,7 +8,7 @@ import {
   EVENT_CURSOR_KIND,
   type EventFilter,
   eventMatches,
-  eventsAfter,
+  eventsAfterReader,
   oldestRetainedSeq,
   type PrefixEventRecord,
   prunedThrough,
@@ -119,13 +119,14 @@ async function* streamEvents(options: StreamOptions, waiter: Control): AsyncGene
           reason: `Events up to ${encodeCursor(EVENT_CURSOR_KIND, pruned)} are past retention; refetch the current state, then continue from the events that follow.`,
         };
       }
+      const readPage = eventsAfterReader(db, filter, scope, REPLAY_PAGE);
       for (;;) {
         if (waiter.closed) return;
         const release = await options.replaySlots.acquire();
         let page: PrefixEventRecord[];
         try {
           if (waiter.closed) return;
-          page = eventsAfter(db, filter, scope, lastSeq, REPLAY_PAGE);
+          page = readPage(lastSeq);
         } finally {
           release();
         }
