@@ -64,39 +64,56 @@ export class LiveOperations {
 export function endable<T>(source: AsyncIterator<T>): { iterator: AsyncIterableIterator<T>; end(error?: Error): void } {
   let ended = false;
   let endError: Error | undefined;
-  let wake: (() => void) | null = null;
-  const endedSignal = new Promise<void>((resolve) => {
-    wake = resolve;
-  });
-  const finish = (): Promise<IteratorResult<T>> =>
-    endError ? Promise.reject(endError) : Promise.resolve({ value: undefined as T, done: true });
+  /**
+   * The pull waiting on the source, if any; end() settles it at once. (Racing every pull against one promise that
+   * lives as long as the stream would leave a reaction on that promise per event: memory growing with every event
+   * of a long-lived subscription.)
+   */
+  let waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
+  /** The end of the stream: the error end() was given (reported once), else done. */
+  const finish = (): Promise<IteratorResult<T>> => {
+    const error = endError;
+    endError = undefined;
+    return error ? Promise.reject(error) : Promise.resolve({ value: undefined as T, done: true });
+  };
+  const wake = () => {
+    const pull = waiting;
+    waiting = null;
+    if (pull) finish().then(pull.resolve, pull.reject);
+  };
   const iterator: AsyncIterableIterator<T> = {
     [Symbol.asyncIterator]() {
       return this;
     },
-    async next() {
-      if (ended) {
-        const result = finish();
-        endError = undefined;
-        return result;
-      }
-      const outcome = await Promise.race([source.next(), endedSignal.then(() => null)]);
-      if (outcome === null || ended) {
-        const result = finish();
-        endError = undefined;
-        return result;
-      }
-      return outcome;
+    next() {
+      if (ended) return finish();
+      return new Promise<IteratorResult<T>>((resolve, reject) => {
+        const pull = { resolve, reject };
+        waiting = pull;
+        source.next().then(
+          (outcome) => {
+            if (waiting !== pull) return; // already settled by end()
+            waiting = null;
+            if (ended) finish().then(resolve, reject);
+            else resolve(outcome);
+          },
+          (error: unknown) => {
+            if (waiting !== pull) return;
+            waiting = null;
+            reject(error);
+          },
+        );
+      });
     },
     async return(value?: unknown) {
       ended = true;
-      wake?.();
+      wake();
       await source.return?.(value);
       return { value: value as T, done: true };
     },
     async throw(error?: unknown) {
       ended = true;
-      wake?.();
+      wake();
       await source.return?.();
       throw error;
     },
@@ -107,7 +124,7 @@ export function endable<T>(source: AsyncIterator<T>): { iterator: AsyncIterableI
       if (ended) return;
       ended = true;
       endError = error;
-      wake?.();
+      wake();
       void source.return?.();
     },
   };
