@@ -16,6 +16,7 @@ import { RisLiveClient } from './feeds/ris-live.js';
 import { corsOptions, useCompression } from './http/browser.js';
 import { createDashboard, dashboardOperations } from './http/dashboard.js';
 import { handleRisIngest } from './http/ingest-ris.js';
+import { useCompiledExecution } from './http/jit.js';
 import { toListenError } from './http/listen.js';
 import { loadPersistedOperations, resolveWsOperation, usePersisted } from './http/persisted-operations.js';
 import { errorForLog, type Logger, truncate } from './observability/logger.js';
@@ -266,6 +267,7 @@ query Partners {
             { extensions: { code: 'QUERY_TOO_COMPLEX' } },
           ),
       ),
+      useCompiledExecution(),
     ],
     context: ({ request, connectionParams }: { request?: Request; connectionParams?: Record<string, unknown> }) => {
       // graphql-ws passes the viewer resolved at connection_init (see onConnect); HTTP and SSE read the header.

@@ -1,0 +1,94 @@
+import { useGraphQlJit } from '@envelop/graphql-jit';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type FieldNode,
+  GraphQLError,
+  getVariableValues,
+  Kind,
+  type OperationDefinitionNode,
+  type SourceLocation,
+  visit,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/** The only operation of a query or mutation document; null for subscriptions and multi-operation documents. */
+function compilableOperation(document: DocumentNode): OperationDefinitionNode | null {
+  let found: OperationDefinitionNode | null = null;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    if (found) return null;
+    found = definition;
+  }
+  return found && found.operation !== 'subscription' ? found : null;
+}
+
+/** The field nodes of the document that start at one of `locations` (graphql-jit's errors carry locations only). */
+function fieldNodesAt(document: DocumentNode, locations: readonly SourceLocation[]): FieldNode[] {
+  const wanted = new Set(locations.map((l) => `${l.line}:${l.column}`));
+  const nodes: FieldNode[] = [];
+  visit(document, {
+    Field(node) {
+      const start = node.loc?.startToken;
+      if (start && wanted.has(`${start.line}:${start.column}`)) nodes.push(node);
+    },
+  });
+  return nodes;
+}
+
+/**
+ * Queries and mutations run on graphql-jit: each document is compiled once to a function (kept per parsed document,
+ * so it goes when yoga's parser cache lets the document go) instead of being interpreted field by field.
+ *
+ * Left to yoga's executor, so that their answers stay as they were:
+ * - subscriptions (src/realtime/multiplex.ts owns their subscribe);
+ * - documents holding more than one operation (the plugin keeps one compiled operation per document, whatever
+ *   `operationName` asks for);
+ * - variables that do not coerce (the executor answers 400 with the path inside the variable; graphql-jit answers
+ *   200 and names nested input fields as if they were variables).
+ *
+ * graphql-jit's field errors carry `locations` but no AST nodes, and yoga rebuilds errors from their nodes; they are
+ * given their field nodes back (and `errors` comes first in the result again), so a field error reads as before.
+ */
+export function useCompiledExecution(): Plugin {
+  const jit = useGraphQlJit(
+    {},
+    {
+      enableIf: (args: ExecutionArgs) => {
+        const operation = compilableOperation(args.document);
+        if (!operation) return false;
+        if (!operation.variableDefinitions?.length) return true;
+        return !getVariableValues(args.schema, operation.variableDefinitions, args.variableValues ?? {}).errors;
+      },
+    },
+  ) as Plugin;
+  return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(jit);
+    },
+    onExecute({ args }) {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in (result as object)) return;
+          const single = result as { data?: unknown; errors?: readonly GraphQLError[]; extensions?: unknown };
+          if (!single.errors?.some((e) => e.locations && !e.nodes)) return;
+          const errors = single.errors.map((e) =>
+            e.locations && !e.nodes
+              ? new GraphQLError(e.message, {
+                  nodes: fieldNodesAt(args.document, e.locations),
+                  path: e.path,
+                  originalError: e.originalError,
+                  extensions: e.extensions,
+                })
+              : e,
+          );
+          setResult({
+            errors,
+            data: single.data,
+            ...(single.extensions ? { extensions: single.extensions } : {}),
+          } as never);
+        },
+      };
+    },
+  };
+}
