@@ -11,7 +11,7 @@ import { createApiToken } from '../src/services/identity.js';
 import { announce, withdraw } from '../test/helpers/factories.js';
 import { redisBinary, startRedisProcess } from '../test/helpers/redis-process.js';
 import { benchFixture } from './fixture.js';
-import { startServerProcess } from './server-process.js';
+import { cpuSecondsOfTree, startServerProcess } from './server-process.js';
 import { subscriberChild } from './subscriber-driver.js';
 
 /**
@@ -19,7 +19,8 @@ import { subscriberChild } from './subscriber-driver.js';
  * Redis as the bus), on the same machine and database. N graphql-ws subscribers in a child process (round robin puts
  * half on each worker), events raised by `ingestRouteUpdates` over HTTP. Per round: p50 and p99 of the time from
  * sending the update to the last subscriber having the event (events one at a time), then a burst of events sent
- * back to back and the rate at which all N subscribers got them (events/s).
+ * back to back: the rate at which all N subscribers got them (events/s), and the CPU the server's processes spent per
+ * event (the receiving child shares the 2 cores, so the CPU figure is what says how many subscribers a core serves).
  */
 
 const OPERATOR = 'bench-operator-token-123456';
@@ -30,6 +31,8 @@ export interface ProcessesResult {
   p50: { one: number[]; two: number[] };
   p99: { one: number[]; two: number[] };
   rate: { one: number[]; two: number[] };
+  /** Server CPU (every process of it: primary and workers) per event of the burst, ms. */
+  cpu: { one: number[]; two: number[] };
 }
 
 export async function benchProcesses(options: {
@@ -70,6 +73,7 @@ export async function benchProcesses(options: {
     p50: { one: [], two: [] },
     p99: { one: [], two: [] },
     rate: { one: [], two: [] },
+    cpu: { one: [], two: [] },
   };
 
   const quantile = (xs: number[], q: number) => {
@@ -166,16 +170,19 @@ export async function benchProcesses(options: {
         latencies.push(d.at - sent);
       }
       const started = performance.timeOrigin + performance.now();
+      const cpuBefore = cpuSecondsOfTree(server.child.pid!);
       for (let e = 0; e < options.burst; e++) await raise();
       const last = await child.deliveryOf(event + options.burst - 1);
+      const cpuPerEvent = ((cpuSecondsOfTree(server.child.pid!) - cpuBefore) * 1000) / options.burst;
       for (let e = event; e < event + options.burst - 1; e++) child.delivered.delete(e);
       const rate = options.burst / ((last.at - started) / 1000);
       const key = workers === 1 ? 'one' : 'two';
       result.p50[key].push(quantile(latencies, 0.5));
       result.p99[key].push(quantile(latencies, 0.99));
       result.rate[key].push(rate);
+      result.cpu[key].push(cpuPerEvent);
       log(
-        `processes: ${workers} process${workers === 1 ? '' : 'es'}, ${options.subscribers} subs: p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, burst ${rate.toFixed(0)} events/s to all`,
+        `processes: ${workers} process${workers === 1 ? '' : 'es'}, ${options.subscribers} subs: p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms, burst ${rate.toFixed(0)} events/s to all, server CPU ${cpuPerEvent.toFixed(1)} ms per event`,
       );
       await child.tell({ op: 'close' }, 'closed');
     } finally {

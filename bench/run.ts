@@ -807,6 +807,7 @@ if (runs('processes')) {
     row(`fan-out to ${n} subs, 2 processes vs 1: p50`, 'ms', r.p50, 1);
     row(`fan-out to ${n} subs, 2 processes vs 1: p99`, 'ms', r.p99, 1);
     row(`fan-out to ${n} subs, 2 processes vs 1: burst`, 'events/s', r.rate, 1);
+    row(`fan-out to ${n} subs, 2 processes vs 1: server CPU/event`, 'ms', r.cpu, 1);
   }
 }
 

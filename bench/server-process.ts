@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/ports.js';
@@ -7,6 +7,31 @@ import { freePort } from '../test/helpers/ports.js';
 export { freePort };
 
 /** The real server (src/server.ts) as a child process for benchmarks that watch it from outside (RSS, survival). */
+
+/**
+ * CPU seconds (user + system) used so far by a process and its children (cluster workers), from Linux /proc: fields
+ * 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+ */
+export function cpuSecondsOfTree(root: number): number {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {}
+  }
+  let ticks = 0;
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.pop()!;
+    ticks += stats.get(pid)?.ticks ?? 0;
+    for (const [child, stat] of stats) if (stat.ppid === pid) queue.push(child);
+  }
+  return ticks / 100;
+}
 
 /** Resident memory of a process in MB, from Linux /proc (NaN once it has gone). */
 export const rssMb = (pid: number) => {
