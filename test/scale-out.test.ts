@@ -6,7 +6,7 @@ import { OPERATOR_TOKEN } from './helpers/app.js';
 import { announce, sessionsOf, withdraw } from './helpers/factories.js';
 import { SETUP_OPERATIONS } from './helpers/operations.js';
 import { describeRedis, type RedisServer, startRedis } from './helpers/redis.js';
-import { run, startServer, tempDir } from './helpers/server-process.js';
+import { freePort, run, startServer, tempDir } from './helpers/server-process.js';
 
 /**
  * Issue 11: several processes on one database, with a real Redis (Debian's redis-server) as the event bus. Everything
@@ -306,6 +306,17 @@ describeRedis('WORKERS=2 behind one port', () => {
     expect((await server.exited).code).toBe(0);
     await redis.stop();
   }, 60_000);
+
+  it('serves without Redis (503 on /ready) and still stops at once on SIGTERM', async () => {
+    const nobody = await freePort(); // nothing listens there
+    const server = await startServer({ REDIS_URL: `redis://127.0.0.1:${nobody}`, SHUTDOWN_GRACE_SECONDS: '2' });
+    await waitFor('/ready to report Redis down', async () => (await ready(server)).status === 503);
+    expect((await fetch(`${server.base}/health`)).status).toBe(200);
+    const stoppedAt = Date.now();
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(4000);
+  }, 30_000);
 
   it('refuses WORKERS > 1 without REDIS_URL, in one line', async () => {
     const proc = run('src/server.ts', { WORKERS: '2', DATABASE_PATH: join(tempDir(), 'x.db') });

@@ -166,7 +166,17 @@ class RedisEventBus implements EventBus {
     if (this.timer) clearInterval(this.timer);
     for (const stop of this.unsubscribe) stop();
     this.unsubscribe = [];
-    await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
+    // QUIT politely when connected (bounded: a command would wait for a reconnect forever), else just drop.
+    await Promise.allSettled(
+      [this.publisher, this.subscriber].map((client) => {
+        if (client.status !== 'ready') return undefined;
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 1000);
+        });
+        return Promise.race([client.quit(), late]).finally(() => clearTimeout(timer));
+      }),
+    );
     this.publisher.disconnect();
     this.subscriber.disconnect();
   }
