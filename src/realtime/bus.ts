@@ -30,7 +30,7 @@ import { latestSeq, type PrefixEventRecord } from '../telemetry/event-log.js';
  * they share that guarantee. The other topics (latency bucket pushes, token revocations, registered prefixes) are
  * small messages relayed as they are; while Redis is away they wait in a bounded queue and go out when it returns.
  * Latency pushes carry "this bucket changed" (a bucket may come twice by contract), revocations are re-checked every
- * second by each process anyway, and the RIS Live client re-reads the registered prefixes on reconnect.
+ * second by each process anyway, and the RIS Live client re-reads the registered prefixes at every ping and reconnect.
  */
 export interface EventBus {
   /** What the engine and services publish to, and what subscriptions subscribe to. */
