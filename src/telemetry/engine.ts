@@ -222,10 +222,6 @@ export class TelemetryEngine implements TelemetryHooks {
     return { accepted: samples.length, ignored: samples.length - matched, rejected: userErrors.length, userErrors };
   }
 
-  latencyBuckets(measuredPrefix: string, granularity: 'FIVE_MINUTES' | 'ONE_HOUR', from: number, to: number) {
-    return this.q.latency.range(measuredPrefix, granularity, from, to);
-  }
-
   latencyBucket(measuredPrefix: string, granularity: 'FIVE_MINUTES' | 'ONE_HOUR', start: number) {
     return this.q.latency.one(measuredPrefix, granularity, start);
   }
