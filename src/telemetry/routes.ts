@@ -29,6 +29,9 @@ export interface RouteBatchResult {
   ignored: number;
 }
 
+/** Rows per multi-row history insert (6 parameters each, well under SQLite's parameter limit). */
+const HISTORY_CHUNK = 100;
+
 export function routeStatements(db: DB) {
   const client = db.$client;
   const current = client.prepare(
@@ -45,9 +48,13 @@ export function routeStatements(db: DB) {
   const withdraw = client.prepare(
     'update route_states set announced = 0, updated_at = ? where peer = ? and prefix = ?',
   );
-  const history = client.prepare(
-    'insert into route_updates (received_at, timestamp, host, peer, peer_asn, message) values (?, ?, ?, ?, ?, ?)',
-  );
+  const historySql = (rows: number) =>
+    `insert into route_updates (received_at, timestamp, host, peer, peer_asn, message) values ${Array(rows)
+      .fill('(?, ?, ?, ?, ?, ?)')
+      .join(', ')}`;
+  const historyOne = client.prepare(historySql(1));
+  // History rows go in HISTORY_CHUNK at a time: one statement per chunk instead of one per update.
+  const historyChunk = client.prepare(historySql(HISTORY_CHUNK));
   const sessions = client.prepare(`
     select s.id, s.router_name as routerName, l.name as locationName, s.partner_id as partnerId,
            s.peering_location_id as peeringLocationId, s.peer_address as peerAddress,
@@ -91,8 +98,23 @@ export function routeStatements(db: DB) {
         row.ts,
       ),
     withdraw: (ts: number, peer: string, prefix: string) => withdraw.run(ts, peer, prefix),
-    history: (receivedAt: number, u: RouteUpdate) =>
-      history.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, u.rawText ?? JSON.stringify(u.raw)),
+    /** One route_updates row per update, in order (their ids follow the order of `updates`). */
+    history: (receivedAt: number, updates: RouteUpdate[]) => {
+      const params: unknown[] = [];
+      let i = 0;
+      for (; i + HISTORY_CHUNK <= updates.length; i += HISTORY_CHUNK) {
+        params.length = 0;
+        for (let j = i; j < i + HISTORY_CHUNK; j++) {
+          const u = updates[j]!;
+          params.push(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, u.rawText ?? JSON.stringify(u.raw));
+        }
+        historyChunk.run(params);
+      }
+      for (; i < updates.length; i++) {
+        const u = updates[i]!;
+        historyOne.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, u.rawText ?? JSON.stringify(u.raw));
+      }
+    },
     /** Keyed by the normalised address, as update peers are (a session stored before normalisation still matches). */
     sessionsByPeer: () =>
       new Map((sessions.all() as SessionWithState[]).map((s) => [normaliseAddress(s.peerAddress) ?? s.peerAddress, s])),
@@ -189,6 +211,19 @@ export function applyRouteBatch(
   };
   let stored = 0;
   let ignored = 0;
+  // Route state as of this batch, by peer and prefix: read once from the database, then kept up to date with what
+  // the batch writes, so a route the batch changes again is not read back.
+  const states = new Map<string, { announced: number; updatedAt: number } | null>();
+  const stateKey = (peer: string, prefix: string) => `${peer} ${prefix}`;
+  const stateOf = (key: string, peer: string, prefix: string) => {
+    let state = states.get(key);
+    if (state === undefined) {
+      state = stmts.current(peer, prefix) ?? null;
+      states.set(key, state);
+    }
+    return state;
+  };
+  const relevantUpdates: RouteUpdate[] = [];
 
   for (const update of updates) {
     const session = sessionsByPeer.get(update.peer) ?? null;
@@ -210,7 +245,8 @@ export function applyRouteBatch(
     for (const cidr of update.announce) {
       const watched = lookup(cidr);
       if (!watched && !session) continue;
-      const before = stmts.current(update.peer, cidr.text);
+      const key = stateKey(update.peer, cidr.text);
+      const before = stateOf(key, update.peer, cidr.text);
       if (before && before.updatedAt > update.timestamp) continue; // out of order: keep the newer state
       stmts.upsert({
         peer: update.peer,
@@ -226,6 +262,7 @@ export function applyRouteBatch(
         communities: JSON.stringify(update.communities),
         ts: update.timestamp,
       });
+      states.set(key, { announced: 1, updatedAt: update.timestamp });
       stored++;
       if (watched) {
         relevant = true;
@@ -234,9 +271,11 @@ export function applyRouteBatch(
       }
     }
     for (const cidr of sessionDown.length ? [...update.withdraw, ...sessionDown] : update.withdraw) {
-      const before = stmts.current(update.peer, cidr.text);
+      const key = stateKey(update.peer, cidr.text);
+      const before = stateOf(key, update.peer, cidr.text);
       if (!before || before.updatedAt > update.timestamp) continue;
       stmts.withdraw(update.timestamp, update.peer, cidr.text);
+      states.set(key, { announced: 0, updatedAt: update.timestamp });
       stored++;
       const watched = lookup(cidr);
       if (watched) {
@@ -245,10 +284,27 @@ export function applyRouteBatch(
         touch(touched, watched, update.timestamp);
       }
     }
-    if (relevant) stmts.history(now, update);
+    if (relevant) relevantUpdates.push(update);
     else ignored++;
   }
+  stmts.history(now, relevantUpdates);
 
-  for (const { watched, asOf } of touched.values()) analyzePrefix(db, analysis, settings, watched, asOf, now, outbox);
+  // Prefixes of one partner at the same locations share their sessions: read them once per batch.
+  const sessionsByLocations = new Map<string, ReturnType<AnalysisQueries['sessionsFor']>>();
+  const batchAnalysis: AnalysisQueries = {
+    ...analysis,
+    sessionsFor: (w) => {
+      const key = `${w.partnerId} ${w.primaryLocationId} ${w.backupLocationId}`;
+      let sessions = sessionsByLocations.get(key);
+      if (!sessions) {
+        sessions = analysis.sessionsFor(w);
+        sessionsByLocations.set(key, sessions);
+      }
+      return sessions;
+    },
+  };
+  for (const { watched, asOf } of touched.values()) {
+    analyzePrefix(db, batchAnalysis, settings, watched, asOf, now, outbox);
+  }
   return { touched, stored, ignored };
 }
