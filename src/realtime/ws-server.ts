@@ -86,8 +86,10 @@ export function createGraphQLWsServer<
             }
             return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
           },
-          close: (code, reason) => socket.close(code, reason),
-          onMessage: (cb) =>
+          close(code, reason) {
+            socket.close(code, reason);
+          },
+          onMessage(cb) {
             socket.on('message', async (data) => {
               try {
                 await cb(String(data));
@@ -95,7 +97,8 @@ export function createGraphQLWsServer<
                 transport.onInternalError(error);
                 socket.close(CloseCode.InternalServerError, 'Internal server error');
               }
-            }),
+            });
+          },
         },
         { socket, request } as Extra & Partial<E>,
       );
