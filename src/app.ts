@@ -387,7 +387,7 @@ query Partners {
       return;
     }
     wsServer.handleUpgrade(req, socket, head, (ws) => {
-      graphqlWs.accept(ws, req, socket);
+      graphqlWs.accept(ws, socket);
       // A client breaking the protocol (a frame over MAX_BODY_BYTES, a bad opcode) is the client's fault: ws has
       // already closed the socket with the right code (1009, 1002...), so a one-line warning is enough. Anything
       // else is ours: log and 1011.
@@ -469,7 +469,6 @@ query Partners {
         }
         const enveloped = yoga.getEnveloped({
           ...ctx,
-          req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
           connectionParams: { viewer },

@@ -68,12 +68,16 @@ export function createTypedPubSub<Channels extends object>(options: PubSubOption
       target.dispatchEvent(new CustomEvent(topic, { detail: payload }));
     },
     subscribe(topic, listener) {
-      const handle = (event: Event) => {
-        try {
-          listener((event as CustomEvent).detail);
-        } catch (error) {
-          onListenerError(error, topic);
-        }
+      // A listener object, not a named arrow: tsx (which runs the server) gives every named closure its own `name`
+      // property (about 250 bytes), and there is one listener per live subscription.
+      const handle = {
+        handleEvent(event: Event) {
+          try {
+            listener((event as CustomEvent).detail);
+          } catch (error) {
+            onListenerError(error, topic);
+          }
+        },
       };
       target.addEventListener(topic, handle);
       return () => target.removeEventListener(topic, handle);

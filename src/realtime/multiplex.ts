@@ -48,9 +48,21 @@ export function useMultiplexedSubscriptions(): Plugin {
     entry.n += 1;
     return entry.key;
   };
-  const leave = (group: string) => {
-    const entry = members.get(group);
-    if (entry && --entry.n <= 0) members.delete(group);
+  const groups: Groups = {
+    size: (group) => members.get(group)?.n ?? 0,
+    cached: (payload, group) => memo.get(payload)?.get(group),
+    remember(payload, group, result) {
+      let byGroup = memo.get(payload);
+      if (!byGroup) {
+        byGroup = new Map();
+        memo.set(payload, byGroup);
+      }
+      byGroup.set(group, result);
+    },
+    leave(group) {
+      const entry = members.get(group);
+      if (entry && --entry.n <= 0) members.delete(group);
+    },
   };
   return {
     onSubscribe({ setSubscribeFn }) {
@@ -60,32 +72,7 @@ export function useMultiplexedSubscriptions(): Plugin {
         const key = `${scopeKey((args.contextValue as Context).viewer)}\n${args.operationName ?? ''}\n${JSON.stringify(
           args.variableValues ?? {},
         )}\n${keyOfDocument(args.document)}`;
-        const group = join(key);
-        const execute = (payload: unknown): PromiseOrValue<ExecutionResult> => {
-          // A selection whose resolvers all return values executes synchronously: its result is passed on as it is,
-          // without a promise per event.
-          try {
-            const result = executeGraphQL({ ...args, rootValue: payload });
-            return isPromise(result) ? result.catch(asErrorResult) : result;
-          } catch (error) {
-            return asErrorResult(error);
-          }
-        };
-        const run = (payload: unknown): PromiseOrValue<ExecutionResult> => {
-          if (payload == null || typeof payload !== 'object' || (members.get(group)?.n ?? 0) < 2)
-            return execute(payload);
-          let byGroup = memo.get(payload);
-          const cached = byGroup?.get(group);
-          if (cached) return cached;
-          const result = execute(payload);
-          if (!byGroup) {
-            byGroup = new Map();
-            memo.set(payload, byGroup);
-          }
-          byGroup.set(group, result);
-          return result;
-        };
-        return mapResults(source, run, () => leave(group)) as never;
+        return new MappedResults(source[Symbol.asyncIterator](), args, join(key), groups) as never;
       });
     },
   };
@@ -116,52 +103,91 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 
 /**
- * Maps each source item through `run`; return()/throw() reach the source at once (it holds the listeners). `onEnd`
- * is called once, when the stream ends in any way.
+ * One subscriber's results: each source item is executed (shared with its group when the group has others, see
+ * above); return()/throw() reach the source at once (it holds the listeners). The subscriber leaves its group once,
+ * when the stream ends in any way. A class, so an open subscription holds one object and no closures of its own
+ * (tsx, which runs the server, gives every named closure its own `name` property, about 250 bytes each).
  */
-function mapResults(
-  source: AsyncIterable<unknown>,
-  run: (payload: unknown) => PromiseOrValue<ExecutionResult>,
-  onEnd: () => void,
-): AsyncIterableIterator<ExecutionResult> {
-  const iterator = source[Symbol.asyncIterator]();
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    onEnd();
-  };
-  const done: IteratorResult<ExecutionResult> = { value: undefined, done: true };
-  const map = (
-    item: IteratorResult<unknown>,
-  ): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
-    if (item.done) {
-      end();
-      return done;
-    }
-    const result = run(item.value);
-    return isPromise(result) ? result.then((value) => ({ value, done: false })) : { value: result, done: false };
-  };
-  const fail = (error: unknown): never => {
-    end();
+class MappedResults implements AsyncIterableIterator<ExecutionResult> {
+  private ended = false;
+
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
+    private readonly group: string,
+    private readonly groups: Groups,
+  ) {}
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.next().then(
+      (item) => this.map(item),
+      (error: unknown) => {
+        this.end();
+        throw error;
+      },
+    );
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.end();
+    await this.source.return?.(value);
+    return DONE;
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.end();
+    if (this.source.throw) await this.source.throw(error);
     throw error;
-  };
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next() {
-      return iterator.next().then(map, fail);
-    },
-    async return(value?: unknown) {
-      end();
-      await iterator.return?.(value);
-      return done;
-    },
-    async throw(error?: unknown) {
-      end();
-      if (iterator.throw) await iterator.throw(error);
-      throw error;
-    },
-  };
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.groups.leave(this.group);
+  }
+
+  private map(
+    item: IteratorResult<unknown>,
+  ): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> {
+    if (item.done) {
+      this.end();
+      return DONE;
+    }
+    const result = this.run(item.value);
+    return isPromise(result) ? result.then((value) => ({ value, done: false })) : { value: result, done: false };
+  }
+
+  private run(payload: unknown): PromiseOrValue<ExecutionResult> {
+    if (payload == null || typeof payload !== 'object' || this.groups.size(this.group) < 2)
+      return this.execute(payload);
+    const cached = this.groups.cached(payload, this.group);
+    if (cached) return cached;
+    const result = this.execute(payload);
+    this.groups.remember(payload, this.group, result);
+    return result;
+  }
+
+  private execute(payload: unknown): PromiseOrValue<ExecutionResult> {
+    // A selection whose resolvers all return values executes synchronously: its result is passed on as it is,
+    // without a promise per event.
+    try {
+      const result = executeGraphQL({ ...this.args, rootValue: payload });
+      return isPromise(result) ? result.catch(asErrorResult) : result;
+    } catch (error) {
+      return asErrorResult(error);
+    }
+  }
+}
+
+const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
+
+interface Groups {
+  size(group: string): number;
+  cached(payload: object, group: string): PromiseOrValue<ExecutionResult> | undefined;
+  remember(payload: object, group: string, result: PromiseOrValue<ExecutionResult>): void;
+  leave(group: string): void;
 }

@@ -2,7 +2,7 @@ import { createComplexityRule } from '@pothos/plugin-complexity';
 import { type GraphQLError, validate } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
-import { endable, type LiveOperations } from './live-operations.js';
+import { Endable, type LiveOperations } from './live-operations.js';
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
@@ -22,39 +22,24 @@ export function useLiveOperations(
       return {
         onSubscribeResult({ result, setResult }) {
           if (!isAsyncIterable(result)) return;
-          const { iterator, end } = endable(result[Symbol.asyncIterator]());
           const viewer = context.viewer;
-          const unregister = registry.add({
+          let unregister: (() => void) | undefined;
+          const stream = new Endable(result[Symbol.asyncIterator](), (error) => {
+            unregister?.();
+            if (
+              (error as { extensions?: { code?: unknown } } | undefined)?.extensions?.code === 'SUBSCRIPTION_OVERFLOW'
+            ) {
+              hooks.onOverflow?.();
+            }
+          });
+          unregister = registry.add({
             transport: context.socket ? 'ws' : 'sse',
             tokenId: viewer && 'tokenId' in viewer ? viewer.tokenId : null,
-            end,
+            end(error) {
+              stream.end(error);
+            },
           });
-          setResult({
-            [Symbol.asyncIterator]() {
-              return this;
-            },
-            async next() {
-              try {
-                const item = await iterator.next();
-                if (item.done) unregister();
-                return item;
-              } catch (error) {
-                unregister();
-                if ((error as { extensions?: { code?: unknown } }).extensions?.code === 'SUBSCRIPTION_OVERFLOW') {
-                  hooks.onOverflow?.();
-                }
-                throw error;
-              }
-            },
-            async return(value?: unknown) {
-              unregister();
-              return iterator.return!(value);
-            },
-            async throw(error?: unknown) {
-              unregister();
-              return iterator.throw!(error);
-            },
-          } as AsyncIterableIterator<unknown> as never);
+          setResult(stream as never);
         },
       };
     },

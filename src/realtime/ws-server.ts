@@ -1,7 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CloseCode, type ConnectionInitMessage, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
-import type { Extra } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 
 /**
@@ -19,9 +17,17 @@ import type { WebSocket, WebSocketServer } from 'ws';
  */
 export const SEND_HIGH_WATER = 64 * 1024;
 
+/**
+ * What graphql-ws's context carries for each connection: the socket. Unlike `use/ws`, not the upgrade request:
+ * nothing reads it after the upgrade, and it would stay in memory as long as the connection.
+ */
+export interface Extra {
+  readonly socket: WebSocket;
+}
+
 export interface GraphQLWsServer {
   /** Serves graphql-ws on an upgraded socket; `stream` is the connection it was upgraded from. */
-  accept(socket: WebSocket, request: IncomingMessage, stream: Duplex): void;
+  accept(socket: WebSocket, stream: Duplex): void;
   /** Closes every socket with 1001 (Going Away) and the WebSocket server. */
   dispose(): Promise<void>;
 }
@@ -49,7 +55,7 @@ export function createGraphQLWsServer<
   const server = makeServer(options);
   wss.options.handleProtocols = handleProtocols;
   return {
-    accept(socket, request, stream) {
+    accept(socket, stream) {
       let pongWait: NodeJS.Timeout | null = null;
       const pingInterval =
         keepAlive > 0 && Number.isFinite(keepAlive)
@@ -86,8 +92,10 @@ export function createGraphQLWsServer<
             }
             return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
           },
-          close: (code, reason) => socket.close(code, reason),
-          onMessage: (cb) =>
+          close(code, reason) {
+            socket.close(code, reason);
+          },
+          onMessage(cb) {
             socket.on('message', async (data) => {
               try {
                 await cb(String(data));
@@ -95,9 +103,10 @@ export function createGraphQLWsServer<
                 transport.onInternalError(error);
                 socket.close(CloseCode.InternalServerError, 'Internal server error');
               }
-            }),
+            });
+          },
         },
-        { socket, request } as Extra & Partial<E>,
+        { socket } as Extra & Partial<E>,
       );
       socket.once('close', (code, reason) => {
         if (pongWait) clearTimeout(pongWait);

@@ -48,24 +48,28 @@ export function prefixEventStream(options: StreamOptions): AsyncIterableIterator
   // never. return() here marks the stream closed and wakes the generator, which then finishes at once.
   const control: Control = { closed: false, wake: null };
   const generator = streamEvents(options, control);
-  const close = () => {
-    control.closed = true;
-    control.wake?.();
-  };
+  // Methods, not arrow properties: no per-subscription closure gets its own `name` property under tsx.
   return {
     [Symbol.asyncIterator]() {
       return this;
     },
-    next: () => generator.next(),
-    return: (value?: unknown) => {
-      close();
+    next() {
+      return generator.next();
+    },
+    return(value?: unknown) {
+      closeStream(control);
       return generator.return(value as undefined);
     },
-    throw: (error?: unknown) => {
-      close();
+    throw(error?: unknown) {
+      closeStream(control);
       return generator.throw(error);
     },
   };
+}
+
+function closeStream(control: Control): void {
+  control.closed = true;
+  control.wake?.();
 }
 
 interface StreamOptions {

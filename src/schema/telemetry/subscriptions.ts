@@ -15,34 +15,30 @@ import { PrefixRef } from '../registration/types.js';
 import { PrefixEventFilterInput, resolveEventFilter } from './filters.js';
 import { LatencyBucketRef, LatencyGranularityEnum, PrefixEventStreamItem } from './types.js';
 
-/** Per subscription context: drops its loaders; the next use of `ctx.loaders` makes a fresh set. */
-const loaderResets = new WeakMap<Context, () => void>();
-
 /**
  * Each delivered item is resolved with fresh loaders: a subscription's context lives as long as the stream. The set
  * is made when a resolver first uses it, so items whose selection reads no loader (most event fields) make none.
+ * The set lives in a symbol-keyed slot of the context behind one shared accessor: no closure per subscription
+ * (tsx, which runs the server, gives every named closure its own `name` property, about 250 bytes each).
  */
+const LOADERS = Symbol('loaders');
+type LoaderSlot = Context & { [LOADERS]?: Loaders | null };
+const loadersAccessor: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: LoaderSlot) {
+    this[LOADERS] ??= createLoaders(this.deps.db, this.viewer);
+    return this[LOADERS];
+  },
+  set(this: LoaderSlot, loaders: Loaders) {
+    this[LOADERS] = loaders;
+  },
+};
+
 function refreshLoaders(ctx: Context): void {
-  let reset = loaderResets.get(ctx);
-  if (!reset) {
-    let current: Loaders | null = null;
-    Object.defineProperty(ctx, 'loaders', {
-      configurable: true,
-      enumerable: true,
-      get: () => {
-        current ??= createLoaders(ctx.deps.db, ctx.viewer);
-        return current;
-      },
-      set: (loaders: Loaders) => {
-        current = loaders;
-      },
-    });
-    reset = () => {
-      current = null;
-    };
-    loaderResets.set(ctx, reset);
-  }
-  reset();
+  const slot = ctx as LoaderSlot;
+  if (!(LOADERS in slot)) Object.defineProperty(ctx, 'loaders', loadersAccessor);
+  slot[LOADERS] = null;
 }
 
 /*
@@ -55,18 +51,26 @@ const doneResult = <T>(value?: unknown): IteratorResult<T> => ({ value: value as
 
 /** Domain errors raised while streaming become GraphQL errors with `extensions.code` (graphql-ws keeps them). */
 function withGraphQLErrors<T>(source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
-  const convert = (error: unknown): never => {
-    if (error instanceof DomainError) throw new GraphQLError(error.message, { extensions: { code: error.code } });
-    throw error;
-  };
+  // Methods, not arrow properties: no per-subscription closure gets its own `name` property under tsx.
   return {
     [Symbol.asyncIterator]() {
       return this;
     },
-    next: () => source.next().catch(convert),
-    return: async (value?: unknown) => (source.return ? source.return(value) : doneResult<T>(value)),
-    throw: async (error?: unknown) => (source.throw ? source.throw(error) : Promise.reject(error)),
+    next() {
+      return source.next().catch(toGraphQLError);
+    },
+    async return(value?: unknown) {
+      return source.return ? source.return(value) : doneResult<T>(value);
+    },
+    async throw(error?: unknown) {
+      return source.throw ? source.throw(error) : Promise.reject(error);
+    },
   };
+}
+
+function toGraphQLError(error: unknown): never {
+  if (error instanceof DomainError) throw new GraphQLError(error.message, { extensions: { code: error.code } });
+  throw error;
 }
 
 /**
@@ -107,12 +111,16 @@ function prepend<T>(first: T[], source: AsyncIterableIterator<T>): AsyncIterable
     [Symbol.asyncIterator]() {
       return this;
     },
-    next: () => (index < first.length ? Promise.resolve({ value: first[index++] as T, done: false }) : source.next()),
-    return: (value?: unknown) => {
+    next() {
+      return index < first.length ? Promise.resolve({ value: first[index++] as T, done: false }) : source.next();
+    },
+    return(value?: unknown) {
       index = first.length;
       return source.return ? source.return(value) : Promise.resolve(doneResult<T>(value));
     },
-    throw: (error?: unknown) => (source.throw ? source.throw(error) : Promise.reject(error)),
+    throw(error?: unknown) {
+      return source.throw ? source.throw(error) : Promise.reject(error);
+    },
   };
 }
 
