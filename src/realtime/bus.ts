@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { asc, gt, sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
-import { prefixEvents } from '../db/schema.js';
 import {
   type AppPubSub,
   createTypedPubSub,
@@ -13,7 +11,7 @@ import {
   type TypedPubSub,
   type ValidationChangeMessage,
 } from '../pubsub.js';
-import { latestSeq, type PrefixEventRecord } from '../telemetry/event-log.js';
+import { eventsAfterReader, latestSeq, type PrefixEventRecord } from '../telemetry/event-log.js';
 
 /**
  * The event bus between processes that share one database.
@@ -82,7 +80,7 @@ class RedisEventBus implements EventBus {
   private readonly subscriber: Redis;
   private readonly channels: TypedPubSub<BusChannels>;
   private lastSeq: number | null = null;
-  private readAfter: { all(values: { after: number }): PrefixEventRecord[] } | null = null;
+  private readAfter: ((afterSeq: number) => PrefixEventRecord[]) | null = null;
   private readonly pending: BusChannels['relay'][] = [];
   private dropped = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -225,17 +223,12 @@ class RedisEventBus implements EventBus {
   /** Reads the log after our cursor and publishes it, page by page, in order. */
   private drain(): void {
     if (this.lastSeq == null) return;
-    this.readAfter ??= this.options.db
-      .select()
-      .from(prefixEvents)
-      .where(gt(prefixEvents.seq, sql.placeholder('after')))
-      .orderBy(asc(prefixEvents.seq))
-      .limit(PAGE)
-      .prepare() as unknown as RedisEventBus['readAfter'];
+    // Every event, whoever may see it: each subscriber filters (tenant first) on its side.
+    this.readAfter ??= eventsAfterReader(this.options.db, {}, { all: true }, PAGE);
     for (;;) {
       let page: PrefixEventRecord[];
       try {
-        page = this.readAfter!.all({ after: this.lastSeq });
+        page = this.readAfter(this.lastSeq);
       } catch (error) {
         // e.g. SQLITE_BUSY past the busy timeout: the next notification or poll tries again.
         this.options.logger.warn({ err: error }, 'event bus: reading the event log failed');
