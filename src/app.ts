@@ -8,7 +8,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Clock, systemClock } from './clock.js';
-import { type Context, createContext } from './context.js';
+import { type Context, createContext, SocketOperationContext } from './context.js';
 import type { DB } from './db/client.js';
 import type { Env } from './env.js';
 import { AuthenticationError, DomainError } from './errors.js';
@@ -213,18 +213,28 @@ export function buildApp(options: AppOptions): App {
     socket.close(CLOSE_FORBIDDEN, `Forbidden: API token ${refusal.kind}`);
   };
 
+  const yogaLog = yogaLogger(logger);
+  const maskAppError = (error: unknown, message: string, isDev?: boolean): Error => {
+    if (isSqliteBusy(error)) metrics.countBusy();
+    return maskError(error, message, isDev);
+  };
+  /**
+   * maskAppError as graphql-yoga applies it to results (with its default message, the original error logged when it
+   * was masked), for subscription streams, which useLiveOperations masks instead of yoga's plugin.
+   */
+  const maskStreamError = (error: unknown): Error => {
+    const masked = maskAppError(error, 'Unexpected error.');
+    if (masked !== error) yogaLog.error(error);
+    return masked;
+  };
+
   const yoga = createYoga<ServerCtx, Context>({
     schema,
-    logging: yogaLogger(logger),
+    logging: yogaLog,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     cors: corsOptions(env.CORS_ORIGINS),
-    maskedErrors: {
-      maskError: (error, message, isDev) => {
-        if (isSqliteBusy(error)) metrics.countBusy();
-        return maskError(error, message, isDev);
-      },
-    },
+    maskedErrors: { maskError: maskAppError },
     graphiql: env.GRAPHIQL
       ? {
           title: 'peerwatch',
@@ -256,7 +266,6 @@ query Partners {
         blockFieldSuggestion: { enabled: env.NODE_ENV === 'production' },
       }),
       ...(env.INTROSPECTION ? [] : [useDisableIntrospection()]),
-      useLiveOperations(live, { onOverflow: metrics.countOverflow }),
       metrics.yogaPlugin((text) => trustedTexts.has(text)),
       useMultiplexedSubscriptions(),
       useSubscriptionCost(
@@ -268,12 +277,14 @@ query Partners {
           ),
       ),
       useCompiledExecution(),
+      // Last: it runs the subscribe the plugins above have set up and ends the onSubscribe hooks (see plugin.ts).
+      useLiveOperations(live, { maskError: maskStreamError, onOverflow: metrics.countOverflow }),
     ],
-    context: ({ request, connectionParams }: { request?: Request; connectionParams?: Record<string, unknown> }) => {
+    context: (initial: { request?: Request; connectionParams?: Record<string, unknown> }) => {
       // graphql-ws passes the viewer resolved at connection_init (see onConnect); HTTP and SSE read the header.
-      const wsViewer = (connectionParams as { viewer?: Viewer } | undefined)?.viewer;
-      const viewer = wsViewer ?? viewerFor(request?.headers.get('authorization'));
-      return createContext(deps, telemetry, realtime, viewer);
+      const wsViewer = (initial.connectionParams as { viewer?: Viewer } | undefined)?.viewer;
+      const viewer = wsViewer ?? viewerFor(initial.request?.headers.get('authorization'));
+      return createContext(initial, deps, telemetry, realtime, viewer) as Context;
     },
   });
 
@@ -467,12 +478,7 @@ query Partners {
             throw error;
           }
         }
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          socket: ctx.extra.socket,
-          params,
-          connectionParams: { viewer },
-        });
+        const enveloped = yoga.getEnveloped(new SocketOperationContext(ctx.extra.socket, params, { viewer }));
         const query = resolveWsOperation(
           persisted,
           env.PERSISTED_OPERATIONS_ONLY,
