@@ -28,24 +28,32 @@ import { LatencyBucketRef, LatencyGranularityEnum, PrefixEventStreamItem } from 
 
 const doneResult = <T>(value?: unknown): IteratorResult<T> => ({ value: value as T, done: true });
 
-/** Domain errors raised while streaming become GraphQL errors with `extensions.code` (graphql-ws keeps them). */
-function withGraphQLErrors<T>(source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
-  // Methods, not arrow properties: no per-subscription closure gets its own `name` property under tsx.
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next() {
-      return source.next().catch(toGraphQLError);
-    },
-    async return(value?: unknown) {
-      return source.return ? source.return(value) : doneResult<T>(value);
-    },
-    async throw(error?: unknown) {
-      return source.throw ? source.throw(error) : Promise.reject(error);
-    },
-  };
+/**
+ * Domain errors raised while streaming become GraphQL errors with `extensions.code` (graphql-ws keeps them). A class:
+ * an open subscription holds one object, not an object literal with a closure per method.
+ */
+class WithGraphQLErrors<T> implements AsyncIterableIterator<T> {
+  constructor(private readonly source: AsyncIterableIterator<T>) {}
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next() {
+    return this.source.next().catch(toGraphQLError);
+  }
+
+  async return(value?: unknown) {
+    return this.source.return ? this.source.return(value) : doneResult<T>(value);
+  }
+
+  async throw(error?: unknown) {
+    return this.source.throw ? this.source.throw(error) : Promise.reject(error);
+  }
 }
+
+const withGraphQLErrors = <T>(source: AsyncIterableIterator<T>): AsyncIterableIterator<T> =>
+  new WithGraphQLErrors(source);
 
 function toGraphQLError(error: unknown): never {
   if (error instanceof DomainError) throw new GraphQLError(error.message, { extensions: { code: error.code } });
