@@ -70,9 +70,9 @@ export interface LiveOperationHooks {
  *
  * It must come after every other plugin with an `onSubscribe` of ours: it calls the subscribe function they have
  * set (useMultiplexedSubscriptions') and stops the hooks that follow, which are graphql-yoga's own: its masked
- * errors and its rule that cancellations stay unmasked. Both would wrap each stream in a chain of iterators and
- * closures that an idle subscription holds as long as it is open (about 3 KB each); the stream masks its results
- * and errors itself, with the same `maskError` and the same exception for cancellations.
+ * errors and its rule that cancellations stay unmasked. Between them they wrap each stream in a chain of iterators
+ * and closures that a subscription holds as long as it is open (about 3 KB per idle subscription); the stream masks
+ * its results and errors itself, with the same `maskError` and the same exception for cancellations.
  */
 export function useLiveOperations(
   registry: LiveOperations,
