@@ -8,7 +8,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Clock, systemClock } from './clock.js';
-import { type Context, createContext } from './context.js';
+import { type Context, createContext, SocketOperationContext } from './context.js';
 import type { DB } from './db/client.js';
 import type { Env } from './env.js';
 import { AuthenticationError, DomainError } from './errors.js';
@@ -29,7 +29,7 @@ import { LiveOperations } from './realtime/live-operations.js';
 import { useMultiplexedSubscriptions } from './realtime/multiplex.js';
 import { useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
 import { Semaphore } from './realtime/semaphore.js';
-import { TokenGuard } from './realtime/token-guard.js';
+import { TokenGuard, type TokenHolder } from './realtime/token-guard.js';
 import { createGraphQLWsServer } from './realtime/ws-server.js';
 import { printedSchema, schema } from './schema/index.js';
 import type { ServiceDeps } from './services/deps.js';
@@ -75,8 +75,6 @@ type ServerCtx = { req: IncomingMessage; res: ServerResponse };
 const TOKEN_RECHECK_MS = 1000;
 /** graphql-ws close code for a refused credential (as for a bad token at connection_init). */
 const CLOSE_FORBIDDEN = 4403;
-/** Key of a socket's connection token among its watched tokens (operation ids are strings). */
-const CONNECTION = Symbol('connection');
 
 /** Turns domain errors into client-visible GraphQL errors with `extensions.code`; masks everything else. */
 function maskError(error: unknown, message: string, isDev?: boolean): Error {
@@ -208,23 +206,40 @@ export function buildApp(options: AppOptions): App {
     intervalMs: TOKEN_RECHECK_MS,
   });
   const stopRevocations = pubsub.subscribe('identity:token-revoked', ({ tokenIds }) => tokenGuard.sweep(tokenIds));
-  /** Closes a graphql-ws socket whose token was refused; its operations end with it. */
-  const closeSocket = (socket: WebSocket) => (refusal: { kind: string }) => {
-    socket.close(CLOSE_FORBIDDEN, `Forbidden: API token ${refusal.kind}`);
+  /** Watches a graphql-ws socket for a token; a refused token closes the socket and its operations end with it. */
+  class SocketTokenHolder implements TokenHolder {
+    constructor(
+      readonly tokenId: number,
+      private readonly socket: WebSocket,
+    ) {}
+
+    onRefused(refusal: { kind: string }): void {
+      this.socket.close(CLOSE_FORBIDDEN, `Forbidden: API token ${refusal.kind}`);
+    }
+  }
+
+  const yogaLog = yogaLogger(logger);
+  const maskAppError = (error: unknown, message: string, isDev?: boolean): Error => {
+    if (isSqliteBusy(error)) metrics.countBusy();
+    return maskError(error, message, isDev);
+  };
+  /**
+   * maskAppError as graphql-yoga applies it to results (with its default message, the original error logged when it
+   * was masked), for subscription streams, which useLiveOperations masks instead of yoga's plugin.
+   */
+  const maskStreamError = (error: unknown): Error => {
+    const masked = maskAppError(error, 'Unexpected error.');
+    if (masked !== error) yogaLog.error(error);
+    return masked;
   };
 
   const yoga = createYoga<ServerCtx, Context>({
     schema,
-    logging: yogaLogger(logger),
+    logging: yogaLog,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     cors: corsOptions(env.CORS_ORIGINS),
-    maskedErrors: {
-      maskError: (error, message, isDev) => {
-        if (isSqliteBusy(error)) metrics.countBusy();
-        return maskError(error, message, isDev);
-      },
-    },
+    maskedErrors: { maskError: maskAppError },
     graphiql: env.GRAPHIQL
       ? {
           title: 'peerwatch',
@@ -256,7 +271,6 @@ query Partners {
         blockFieldSuggestion: { enabled: env.NODE_ENV === 'production' },
       }),
       ...(env.INTROSPECTION ? [] : [useDisableIntrospection()]),
-      useLiveOperations(live, { onOverflow: metrics.countOverflow }),
       metrics.yogaPlugin((text) => trustedTexts.has(text)),
       useMultiplexedSubscriptions(),
       useSubscriptionCost(
@@ -268,12 +282,14 @@ query Partners {
           ),
       ),
       useCompiledExecution(),
+      // Last: it runs the subscribe the plugins above have set up and ends the onSubscribe hooks (see plugin.ts).
+      useLiveOperations(live, { maskError: maskStreamError, onOverflow: metrics.countOverflow }),
     ],
-    context: ({ request, connectionParams }: { request?: Request; connectionParams?: Record<string, unknown> }) => {
+    context: (initial: { request?: Request; connectionParams?: Record<string, unknown> }) => {
       // graphql-ws passes the viewer resolved at connection_init (see onConnect); HTTP and SSE read the header.
-      const wsViewer = (connectionParams as { viewer?: Viewer } | undefined)?.viewer;
-      const viewer = wsViewer ?? viewerFor(request?.headers.get('authorization'));
-      return createContext(deps, telemetry, realtime, viewer);
+      const wsViewer = (initial.connectionParams as { viewer?: Viewer } | undefined)?.viewer;
+      const viewer = wsViewer ?? viewerFor(initial.request?.headers.get('authorization'));
+      return createContext(initial, deps, telemetry, realtime, viewer) as Context;
     },
   });
 
@@ -388,22 +404,30 @@ query Partners {
     }
     wsServer.handleUpgrade(req, socket, head, (ws) => {
       graphqlWs.accept(ws, socket);
-      // A client breaking the protocol (a frame over MAX_BODY_BYTES, a bad opcode) is the client's fault: ws has
-      // already closed the socket with the right code (1009, 1002...), so a one-line warning is enough. Anything
-      // else is ours: log and 1011.
-      ws.on('error', (error: Error & { code?: string }) => {
-        if (error.code?.startsWith('WS_ERR_')) {
-          logger.warn({ code: error.code, reason: truncate(error.message) }, 'websocket client broke the protocol');
-          return;
-        }
-        logger.error({ err: errorForLog(error) }, 'websocket socket failed');
-        ws.close(1011, 'Internal server error');
-      });
+      ws.on('error', onSocketError);
     });
   });
+  /**
+   * A client breaking the protocol (a frame over MAX_BODY_BYTES, a bad opcode) is the client's fault: ws has already
+   * closed the socket with the right code (1009, 1002...), so a one-line warning is enough. Anything else is ours:
+   * log and 1011. One listener for every socket (`this` is the socket).
+   */
+  function onSocketError(this: WebSocket, error: Error & { code?: string }) {
+    if (error.code?.startsWith('WS_ERR_')) {
+      logger.warn({ code: error.code, reason: truncate(error.message) }, 'websocket client broke the protocol');
+      return;
+    }
+    logger.error({ err: errorForLog(error) }, 'websocket socket failed');
+    this.close(1011, 'Internal server error');
+  }
   const graphqlWs = createGraphQLWsServer<
     Record<string, unknown>,
-    { viewer?: Viewer; untrack?: Map<string | symbol, () => void> }
+    {
+      viewer?: Viewer;
+      /** What the token guard watches on this socket: its connection's token, and per-operation tokens by id. */
+      holder?: SocketTokenHolder;
+      operationHolders?: Map<string, SocketTokenHolder>;
+    }
   >(
     {
       // Authenticate once, at connection_init: a bad token closes the socket with 4403 Forbidden.
@@ -412,13 +436,6 @@ query Partners {
         const params = ctx.connectionParams ?? {};
         const key = Object.keys(params).find((k) => k.toLowerCase() === 'authorization');
         const authorization = key ? params[key] : undefined;
-        // What the token guard watches on this socket: its connection's token and per-operation tokens (by id).
-        const untrack = new Map<string | symbol, () => void>();
-        ctx.extra.untrack = untrack;
-        ctx.extra.socket.once('close', () => {
-          for (const stop of untrack.values()) stop();
-          untrack.clear();
-        });
         try {
           if (authorization == null) {
             ctx.extra.viewer = ANONYMOUS;
@@ -429,7 +446,8 @@ query Partners {
           const viewer = viewerFor(authorization);
           ctx.extra.viewer = viewer;
           if ('tokenId' in viewer && viewer.tokenId != null) {
-            untrack.set(CONNECTION, tokenGuard.track(viewer.tokenId, closeSocket(ctx.extra.socket)));
+            ctx.extra.holder = new SocketTokenHolder(viewer.tokenId, ctx.extra.socket);
+            tokenGuard.track(ctx.extra.holder);
           }
           return true;
         } catch (error) {
@@ -467,12 +485,7 @@ query Partners {
             throw error;
           }
         }
-        const enveloped = yoga.getEnveloped({
-          ...ctx,
-          socket: ctx.extra.socket,
-          params,
-          connectionParams: { viewer },
-        });
+        const enveloped = yoga.getEnveloped(new SocketOperationContext(ctx.extra.socket, params, { viewer }));
         const query = resolveWsOperation(
           persisted,
           env.PERSISTED_OPERATIONS_ONLY,
@@ -503,14 +516,27 @@ query Partners {
         if (errors.length) return [...errors];
         if (viewer !== ctx.extra.viewer && 'tokenId' in viewer && viewer.tokenId != null) {
           // Authenticated for this operation only: the socket is watched for that token while the operation runs.
-          ctx.extra.untrack?.get(id)?.();
-          ctx.extra.untrack?.set(id, tokenGuard.track(viewer.tokenId, closeSocket(ctx.extra.socket)));
+          ctx.extra.operationHolders ??= new Map();
+          const holders = ctx.extra.operationHolders;
+          const previous = holders.get(id);
+          if (previous) tokenGuard.untrack(previous);
+          const holder = new SocketTokenHolder(viewer.tokenId, ctx.extra.socket);
+          holders.set(id, holder);
+          tokenGuard.track(holder);
         }
         return args;
       },
       onComplete: (ctx, id) => {
-        ctx.extra.untrack?.get(id)?.();
-        ctx.extra.untrack?.delete(id);
+        const holder = ctx.extra.operationHolders?.get(id);
+        if (!holder) return;
+        tokenGuard.untrack(holder);
+        ctx.extra.operationHolders?.delete(id);
+      },
+      // Every connection ends here (graphql-ws calls it when the socket closes): its tokens are no longer watched.
+      onClose: (ctx) => {
+        if (ctx.extra.holder) tokenGuard.untrack(ctx.extra.holder);
+        for (const holder of ctx.extra.operationHolders?.values() ?? []) tokenGuard.untrack(holder);
+        ctx.extra.operationHolders?.clear();
       },
     },
     wsServer,

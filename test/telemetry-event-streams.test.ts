@@ -344,6 +344,37 @@ describe('keep-alive', () => {
       await k.close();
     }
   });
+
+  it('keeps a connection that answers pings and drops one that does not', async () => {
+    const k = await createTestApp({ WS_KEEPALIVE_SECONDS: 1 });
+    try {
+      const { ws } = await k.listen();
+      const open = (autoPong: boolean) =>
+        new Promise<{ socket: WebSocket; closed: Promise<number> }>((resolve, reject) => {
+          const socket = new WebSocket(ws, 'graphql-transport-ws', { autoPong });
+          const closed = new Promise<number>((done) => socket.once('close', (code) => done(code)));
+          socket.once('error', reject);
+          socket.once('open', () => {
+            socket.send(
+              JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${OPERATOR_TOKEN}` } }),
+            );
+            resolve({ socket, closed });
+          });
+        });
+      const answering = await open(true);
+      const silent = await open(false);
+      // Pinged within a second, terminated a second later without a pong (1006: no close frame).
+      const code = await Promise.race([
+        silent.closed,
+        new Promise<string>((r) => setTimeout(() => r('still open'), 5000)),
+      ]);
+      expect(code).toBe(1006);
+      expect(answering.socket.readyState).toBe(WebSocket.OPEN);
+      answering.socket.close();
+    } finally {
+      await k.close();
+    }
+  });
 });
 
 describe('retention', () => {

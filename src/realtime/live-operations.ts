@@ -17,10 +17,13 @@ export interface LiveOperation {
 export class LiveOperations {
   private readonly operations = new Set<LiveOperation>();
 
-  /** Registers a stream; the returned function unregisters it (call it when the stream ends by itself). */
-  add(operation: LiveOperation): () => void {
+  /** Registers a stream; remove() unregisters it (call it when the stream ends by itself). */
+  add(operation: LiveOperation): void {
     this.operations.add(operation);
-    return () => this.operations.delete(operation);
+  }
+
+  remove(operation: LiveOperation): void {
+    this.operations.delete(operation);
   }
 
   get size(): number {
@@ -61,7 +64,8 @@ export class LiveOperations {
  * Wraps a subscription's async iterator so that it can be ended from outside. A pull that is waiting when `end()`
  * is called settles at once (done, or rejected with the given error); the source is returned so its listeners go.
  * `onStop` is told once when the stream stops by itself or by its consumer: a done item, a failed pull (with the
- * error), return() or throw(); not when it is ended with `end()`.
+ * error), return() or throw(); not when it is ended with `end()`. Subclasses may map the items (`mapResult`) and the
+ * error a pull fails with (`mapError`: the source's, or the one given to `end()`).
  *
  * A class, so an open subscription holds one object and no closures of its own (tsx, which runs the server, gives
  * every named closure its own `name` property, about 250 bytes each).
@@ -77,10 +81,7 @@ export class Endable<T> implements AsyncIterableIterator<T> {
    */
   private waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
 
-  constructor(
-    private readonly source: AsyncIterator<T>,
-    private readonly onStop?: (error?: unknown) => void,
-  ) {}
+  constructor(private readonly source: AsyncIterator<T>) {}
 
   [Symbol.asyncIterator]() {
     return this;
@@ -98,14 +99,14 @@ export class Endable<T> implements AsyncIterableIterator<T> {
           if (this.ended) this.finish().then(resolve, reject);
           else {
             if (outcome.done) this.stop();
-            resolve(outcome);
+            resolve(this.mapResult(outcome));
           }
         },
         (error: unknown) => {
           if (this.waiting !== pull) return;
           this.waiting = null;
           this.stop(error);
-          reject(error);
+          reject(this.mapError(error));
         },
       );
     });
@@ -136,17 +137,28 @@ export class Endable<T> implements AsyncIterableIterator<T> {
     void this.source.return?.();
   }
 
+  /** Told once when the stream stops by itself or by its consumer (see above). */
+  protected onStop(_error?: unknown): void {}
+
+  protected mapResult(result: IteratorResult<T>): IteratorResult<T> {
+    return result;
+  }
+
+  protected mapError(error: unknown): unknown {
+    return error;
+  }
+
   private stop(error?: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.onStop?.(error);
+    this.onStop(error);
   }
 
   /** The end of the stream: the error end() was given (reported once), else done. */
   private finish(): Promise<IteratorResult<T>> {
     const error = this.endError;
     this.endError = undefined;
-    return error ? Promise.reject(error) : Promise.resolve({ value: undefined as T, done: true });
+    return error ? Promise.reject(this.mapError(error)) : Promise.resolve({ value: undefined as T, done: true });
   }
 
   private wake(): void {

@@ -26,22 +26,25 @@ export interface TokenGuardOptions {
   intervalMs: number;
 }
 
-interface Holder {
-  tokenId: number;
-  onRefused: (refusal: TokenRefusal) => void;
+/** Something a token opened that must end when the token is refused (a graphql-ws socket: app.ts). */
+export interface TokenHolder {
+  readonly tokenId: number;
+  onRefused(refusal: TokenRefusal): void;
 }
 
 export class TokenGuard {
-  private readonly holders = new Set<Holder>();
+  private readonly holders = new Set<TokenHolder>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: TokenGuardOptions) {}
 
-  /** Watches `tokenId` for a holder; returns the function that stops watching (call it when the holder goes). */
-  track(tokenId: number, onRefused: (refusal: TokenRefusal) => void): () => void {
-    const holder: Holder = { tokenId, onRefused };
+  /** Watches a holder's token; untrack() stops watching (call it when the holder goes). */
+  track(holder: TokenHolder): void {
     this.holders.add(holder);
-    return () => this.holders.delete(holder);
+  }
+
+  untrack(holder: TokenHolder): void {
+    this.holders.delete(holder);
   }
 
   /** Every token behind a tracked holder or an open stream. */

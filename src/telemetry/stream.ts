@@ -43,28 +43,40 @@ const REPLAY_PAGE = 500;
  * that falls `queueLimit` events behind is ended with SubscriptionOverflowError instead of growing memory.
  */
 export function prefixEventStream(options: StreamOptions): AsyncIterableIterator<StreamItem> {
-  // An async generator parked in `await` (waiting for the next live event) only handles return() when it next
-  // yields, so a disconnected client would keep its pubsub listener until a matching event arrived, possibly
-  // never. return() here marks the stream closed and wakes the generator, which then finishes at once.
-  const control: Control = { closed: false, wake: null };
-  const generator = streamEvents(options, control);
-  // Methods, not arrow properties: no per-subscription closure gets its own `name` property under tsx.
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next() {
-      return generator.next();
-    },
-    return(value?: unknown) {
-      closeStream(control);
-      return generator.return(value as undefined);
-    },
-    throw(error?: unknown) {
-      closeStream(control);
-      return generator.throw(error);
-    },
-  };
+  return new EventStream(options);
+}
+
+/**
+ * An async generator parked in `await` (waiting for the next live event) only handles return() when it next
+ * yields, so a disconnected client would keep its pubsub listener until a matching event arrived, possibly never.
+ * return() here marks the stream closed and wakes the generator, which then finishes at once. A class: an open
+ * subscription holds one object, not an object literal with a closure per method.
+ */
+class EventStream implements AsyncIterableIterator<StreamItem> {
+  private readonly control: Control = { closed: false, wake: null };
+  private readonly generator: AsyncGenerator<StreamItem>;
+
+  constructor(options: StreamOptions) {
+    this.generator = streamEvents(options, this.control);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next() {
+    return this.generator.next();
+  }
+
+  return(value?: unknown) {
+    closeStream(this.control);
+    return this.generator.return(value as undefined);
+  }
+
+  throw(error?: unknown) {
+    closeStream(this.control);
+    return this.generator.throw(error);
+  }
 }
 
 function closeStream(control: Control): void {

@@ -61,7 +61,9 @@ export async function resolveEventFilter(
     prefixId,
     prefix,
     minLevel: filter.minLevel ?? null,
-    types: filter.types ?? null,
+    // A copy of exactly its length (graphql-js builds the list by pushing, with room for more): a subscription
+    // keeps its filter as long as it is open.
+    types: filter.types ? [...filter.types] : null,
     since: filter.since?.getTime() ?? null,
     until: filter.until?.getTime() ?? null,
   };

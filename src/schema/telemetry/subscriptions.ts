@@ -1,7 +1,6 @@
 import { GraphQLError } from 'graphql';
-import type { Context } from '../../context.js';
+import { type Context, refreshLoaders } from '../../context.js';
 import { DomainError, InputError, NotFoundError } from '../../errors.js';
-import { createLoaders, type Loaders } from '../../loaders.js';
 import type { LatencyUpdateMessage, PubSubChannels } from '../../pubsub.js';
 import { createLiveQueue } from '../../realtime/live-queue.js';
 import { decodeCursor } from '../../services/pagination.js';
@@ -15,31 +14,11 @@ import { PrefixRef } from '../registration/types.js';
 import { PrefixEventFilterInput, resolveEventFilter } from './filters.js';
 import { LatencyBucketRef, LatencyGranularityEnum, PrefixEventStreamItem } from './types.js';
 
-/**
+/*
  * Each delivered item is resolved with fresh loaders: a subscription's context lives as long as the stream. The set
- * is made when a resolver first uses it, so items whose selection reads no loader (most event fields) make none.
- * The set lives in a symbol-keyed slot of the context behind one shared accessor: no closure per subscription
- * (tsx, which runs the server, gives every named closure its own `name` property, about 250 bytes each).
+ * is made when a resolver first uses it, so items whose selection reads no loader (most event fields) make none
+ * (refreshLoaders, src/context.ts).
  */
-const LOADERS = Symbol('loaders');
-type LoaderSlot = Context & { [LOADERS]?: Loaders | null };
-const loadersAccessor: PropertyDescriptor = {
-  configurable: true,
-  enumerable: true,
-  get(this: LoaderSlot) {
-    this[LOADERS] ??= createLoaders(this.deps.db, this.viewer);
-    return this[LOADERS];
-  },
-  set(this: LoaderSlot, loaders: Loaders) {
-    this[LOADERS] = loaders;
-  },
-};
-
-function refreshLoaders(ctx: Context): void {
-  const slot = ctx as LoaderSlot;
-  if (!(LOADERS in slot)) Object.defineProperty(ctx, 'loaders', loadersAccessor);
-  slot[LOADERS] = null;
-}
 
 /*
  * The wrappers below are plain iterators, not async generators: a generator waiting in `await` for its source
@@ -49,24 +28,32 @@ function refreshLoaders(ctx: Context): void {
 
 const doneResult = <T>(value?: unknown): IteratorResult<T> => ({ value: value as T, done: true });
 
-/** Domain errors raised while streaming become GraphQL errors with `extensions.code` (graphql-ws keeps them). */
-function withGraphQLErrors<T>(source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
-  // Methods, not arrow properties: no per-subscription closure gets its own `name` property under tsx.
-  return {
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-    next() {
-      return source.next().catch(toGraphQLError);
-    },
-    async return(value?: unknown) {
-      return source.return ? source.return(value) : doneResult<T>(value);
-    },
-    async throw(error?: unknown) {
-      return source.throw ? source.throw(error) : Promise.reject(error);
-    },
-  };
+/**
+ * Domain errors raised while streaming become GraphQL errors with `extensions.code` (graphql-ws keeps them). A class:
+ * an open subscription holds one object, not an object literal with a closure per method.
+ */
+class WithGraphQLErrors<T> implements AsyncIterableIterator<T> {
+  constructor(private readonly source: AsyncIterableIterator<T>) {}
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next() {
+    return this.source.next().catch(toGraphQLError);
+  }
+
+  async return(value?: unknown) {
+    return this.source.return ? this.source.return(value) : doneResult<T>(value);
+  }
+
+  async throw(error?: unknown) {
+    return this.source.throw ? this.source.throw(error) : Promise.reject(error);
+  }
 }
+
+const withGraphQLErrors = <T>(source: AsyncIterableIterator<T>): AsyncIterableIterator<T> =>
+  new WithGraphQLErrors(source);
 
 function toGraphQLError(error: unknown): never {
   if (error instanceof DomainError) throw new GraphQLError(error.message, { extensions: { code: error.code } });
