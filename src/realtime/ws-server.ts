@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import { CloseCode, type ConnectionInitMessage, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 
@@ -23,6 +24,8 @@ export const SEND_HIGH_WATER = 64 * 1024;
  */
 export interface Extra {
   readonly socket: WebSocket;
+  /** The connection the socket was upgraded from (corked while a burst of frames is written). */
+  readonly stream: Duplex;
 }
 
 export interface GraphQLWsServer {
@@ -31,6 +34,155 @@ export interface GraphQLWsServer {
   /** Closes every socket with 1001 (Going Away) and the WebSocket server. */
   dispose(): Promise<void>;
 }
+
+/**
+ * Writes one frame: at once while the socket's buffered bytes stay under SEND_HIGH_WATER (undefined is returned),
+ * else with a promise that resolves when the frame has been written. A socket's frames after its first in one turn
+ * of the event loop are corked and leave together.
+ */
+function sendFrame(socket: WebSocket, stream: Duplex, data: string): Promise<void> | undefined {
+  if (socket.readyState !== socket.OPEN) return;
+  // A socket's first frame of a turn leaves at once (a live event reaches every subscriber without waiting for the
+  // others); the frames that follow it in the same turn are corked and leave together.
+  if (!written.has(stream)) {
+    written.add(stream);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  } else if (!corked.has(stream)) {
+    stream.cork();
+    corked.add(stream);
+  }
+  if (socket.bufferedAmount < SEND_HIGH_WATER) {
+    socket.send(data);
+    return;
+  }
+  return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * The `payload` of a Next message for a result, serialised once: subscribers that share a result (one execution
+ * per group, see multiplex.ts) share its JSON. The fields are graphql-ws's: the result without `errors`, then the
+ * errors (JSON.stringify calls each GraphQLError's toJSON, as graphql-ws does).
+ */
+const payloads = new WeakMap<object, string>();
+const maskedPayloads = new WeakMap<object, string>();
+function payloadJson(result: ExecutionResult, maskError: ((error: unknown) => unknown) | null): string {
+  const cache = maskError ? maskedPayloads : payloads;
+  let json = cache.get(result);
+  if (json === undefined) {
+    const { errors, ...rest } = result;
+    json = JSON.stringify(errors ? { ...rest, errors: maskError ? errors.map(maskError) : errors } : rest);
+    cache.set(result, json);
+  }
+  return json;
+}
+
+/**
+ * Sends a subscription's results as graphql-ws Next messages, in place of graphql-ws's own `for await` loop (which
+ * serialises each message per subscriber and awaits twice per message). graphql-ws iterates this object instead of
+ * the results: its first `next()` starts the sending and settles when the results end (done; graphql-ws then sends Complete) or fail (it
+ * rejects; graphql-ws sends Error), and its `return()` (client Complete, socket closed) stops the results at once.
+ * Backpressure as for every frame: past SEND_HIGH_WATER buffered, the next result is pulled once the frame is
+ * written.
+ */
+class Delivery implements AsyncIterableIterator<never> {
+  private readonly source: AsyncIterator<ExecutionResult>;
+  private readonly prefix: string;
+  private started = false;
+  private stopped = false;
+  private settle: { resolve: (r: IteratorResult<never>) => void; reject: (e: unknown) => void } | null = null;
+  private outcome: { error: unknown } | { done: true } | null = null;
+
+  constructor(
+    results: AsyncIterable<ExecutionResult>,
+    private readonly socket: WebSocket,
+    private readonly stream: Duplex,
+    id: string,
+    /** Set when `results` are not masked yet (see `unwrap` above). */
+    private readonly maskError: ((error: unknown) => unknown) | null,
+  ) {
+    this.source = results[Symbol.asyncIterator]();
+    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<never>> {
+    const outcome = this.outcome;
+    if (outcome) return 'error' in outcome ? Promise.reject(outcome.error) : Promise.resolve(DONE);
+    const settled = new Promise<IteratorResult<never>>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // The results are pulled once graphql-ws iterates (it has registered the operation by then).
+    if (!this.started) {
+      this.started = true;
+      this.pull();
+    }
+    return settled;
+  }
+
+  async return(): Promise<IteratorResult<never>> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.end({ done: true });
+      await this.source.return?.();
+    }
+    return DONE;
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<never>> {
+    await this.return();
+    throw error;
+  }
+
+  private pull(): void {
+    if (this.stopped) return;
+    this.source.next().then(
+      (item) => this.deliver(item),
+      (error: unknown) => this.end({ error: this.maskError ? this.maskError(error) : error }),
+    );
+  }
+
+  private deliver(item: IteratorResult<ExecutionResult>): void {
+    if (this.stopped) return;
+    if (item.done) {
+      this.end({ done: true });
+      return;
+    }
+    let sent: Promise<void> | undefined;
+    try {
+      sent = sendFrame(this.socket, this.stream, `${this.prefix}${payloadJson(item.value, this.maskError)}}`);
+    } catch (error) {
+      this.end({ error });
+      return;
+    }
+    if (sent)
+      sent.then(
+        () => this.pull(),
+        (error: unknown) => this.end({ error }),
+      );
+    else this.pull();
+  }
+
+  private end(outcome: { error: unknown } | { done: true }): void {
+    if (this.outcome) return;
+    this.outcome = outcome;
+    const settle = this.settle;
+    this.settle = null;
+    if (!settle) return;
+    if ('error' in outcome) settle.reject(outcome.error);
+    else settle.resolve(DONE);
+  }
+}
+
+const DONE: IteratorResult<never> = { value: undefined as never, done: true };
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 
 /** Sockets written to in this turn of the event loop, and those of them corked (written to more than once). */
 const written = new Set<Duplex>();
@@ -49,10 +201,35 @@ export function createGraphQLWsServer<
 >(
   options: ServerOptions<P, Extra & Partial<E>>,
   wss: WebSocketServer,
-  transport: { keepAliveMs: number; onInternalError: (error: unknown) => void },
+  transport: {
+    keepAliveMs: number;
+    onInternalError: (error: unknown) => void;
+    /**
+     * A subscription's results before the executor's per-result hooks (error masking), when there is such a
+     * stream: it is iterated instead of the wrapped one, and `maskError` does the masking (once per shared result).
+     */
+    unwrap?: (args: ExecutionArgs) => AsyncIterable<unknown> | undefined;
+    /** Masks an error for the client, as the executor's hooks would (errors in results, and a failed stream). */
+    maskError?: (error: unknown) => unknown;
+  },
 ): GraphQLWsServer {
   const keepAlive = transport.keepAliveMs;
-  const server = makeServer(options);
+  const server = makeServer({
+    ...options,
+    // Subscription results are sent by a Delivery (below), not by graphql-ws's own loop.
+    async onOperation(ctx, id, payload, args, result) {
+      const replaced = (await options.onOperation?.(ctx, id, payload, args, result)) ?? result;
+      if (!isAsyncIterable(replaced)) return replaced;
+      const inner = replaced === result ? transport.unwrap?.(args) : undefined;
+      return new Delivery(
+        (inner ?? replaced) as AsyncIterable<ExecutionResult>,
+        ctx.extra.socket,
+        ctx.extra.stream,
+        id,
+        inner ? (transport.maskError ?? null) : null,
+      );
+    },
+  });
   wss.options.handleProtocols = handleProtocols;
   return {
     accept(socket, stream) {
@@ -73,24 +250,7 @@ export function createGraphQLWsServer<
         {
           protocol: socket.protocol,
           send(data) {
-            if (socket.readyState !== socket.OPEN) return;
-            // A socket's first frame of a turn leaves at once (a live event reaches every subscriber without
-            // waiting for the others); the frames that follow it in the same turn are corked and leave together.
-            if (!written.has(stream)) {
-              written.add(stream);
-              if (!flushScheduled) {
-                flushScheduled = true;
-                setImmediate(flush);
-              }
-            } else if (!corked.has(stream)) {
-              stream.cork();
-              corked.add(stream);
-            }
-            if (socket.bufferedAmount < SEND_HIGH_WATER) {
-              socket.send(data);
-              return;
-            }
-            return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+            return sendFrame(socket, stream, data);
           },
           close(code, reason) {
             socket.close(code, reason);
@@ -106,7 +266,7 @@ export function createGraphQLWsServer<
             });
           },
         },
-        { socket } as Extra & Partial<E>,
+        { socket, stream } as Extra & Partial<E>,
       );
       socket.once('close', (code, reason) => {
         if (pongWait) clearTimeout(pongWait);
