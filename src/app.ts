@@ -27,7 +27,7 @@ import { type AppPubSub, createAppPubSub } from './pubsub.js';
 import { createEventBus } from './realtime/bus.js';
 import { LiveOperations } from './realtime/live-operations.js';
 import { useMultiplexedSubscriptions } from './realtime/multiplex.js';
-import { liveStreamOf, useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
+import { useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
 import { Semaphore } from './realtime/semaphore.js';
 import { TokenGuard } from './realtime/token-guard.js';
 import { createGraphQLWsServer } from './realtime/ws-server.js';
@@ -77,9 +77,6 @@ const TOKEN_RECHECK_MS = 1000;
 const CLOSE_FORBIDDEN = 4403;
 /** Key of a socket's connection token among its watched tokens (operation ids are strings). */
 const CONNECTION = Symbol('connection');
-
-/** What a client sees of an error of ours (yoga's default wording). */
-const UNEXPECTED_ERROR = 'Unexpected error.';
 
 /** Turns domain errors into client-visible GraphQL errors with `extensions.code`; masks everything else. */
 function maskError(error: unknown, message: string, isDev?: boolean): Error {
@@ -216,18 +213,18 @@ export function buildApp(options: AppOptions): App {
     socket.close(CLOSE_FORBIDDEN, `Forbidden: API token ${refusal.kind}`);
   };
 
-  const maskForClient = (error: unknown, message: string, isDev?: boolean) => {
-    if (isSqliteBusy(error)) metrics.countBusy();
-    return maskError(error, message, isDev);
-  };
-  const yogaLog = yogaLogger(logger);
   const yoga = createYoga<ServerCtx, Context>({
     schema,
-    logging: yogaLog,
+    logging: yogaLogger(logger),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     cors: corsOptions(env.CORS_ORIGINS),
-    maskedErrors: { maskError: maskForClient, errorMessage: UNEXPECTED_ERROR },
+    maskedErrors: {
+      maskError: (error, message, isDev) => {
+        if (isSqliteBusy(error)) metrics.countBusy();
+        return maskError(error, message, isDev);
+      },
+    },
     graphiql: env.GRAPHIQL
       ? {
           title: 'peerwatch',
@@ -520,13 +517,6 @@ query Partners {
     {
       keepAliveMs: env.WS_KEEPALIVE_SECONDS * 1000,
       onInternalError: (error) => logger.error({ err: errorForLog(error) }, 'graphql-ws message handling failed'),
-      unwrap: (args) => liveStreamOf(args.contextValue),
-      // As yoga masks (and logs what it masks) for the executor's hooks.
-      maskError: (error) => {
-        const masked = maskForClient(error, UNEXPECTED_ERROR);
-        if (masked !== error) yogaLog.error(error);
-        return masked;
-      },
     },
   );
 

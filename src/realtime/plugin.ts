@@ -7,18 +7,6 @@ import { Endable, type LiveOperations } from './live-operations.js';
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 
-/** Each subscription's stream as this plugin returned it, by its operation's context (see `liveStreamOf`). */
-const streams = new WeakMap<object, AsyncIterableIterator<unknown>>();
-
-/**
- * The stream of the subscription run with this context, as this plugin returned it: before envelop wraps it in its
- * per-result hooks (yoga's error masking). The graphql-ws transport iterates it directly and masks errors itself,
- * once per shared result instead of once per subscriber and result (see ws-server.ts).
- */
-export function liveStreamOf(contextValue: unknown): AsyncIterableIterator<unknown> | undefined {
-  return contextValue != null && typeof contextValue === 'object' ? streams.get(contextValue) : undefined;
-}
-
 /**
  * Registers every subscription stream in `registry` while it runs, with its transport and token, so the server
  * can end it from outside (shutdown, token revoked or expired). graphql-ws operations carry the socket in their
@@ -51,7 +39,6 @@ export function useLiveOperations(
               stream.end(error);
             },
           });
-          streams.set(context, stream);
           setResult(stream as never);
         },
       };

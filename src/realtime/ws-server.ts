@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import { CloseCode, type ConnectionInitMessage, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 
@@ -67,14 +67,12 @@ function sendFrame(socket: WebSocket, stream: Duplex, data: string): Promise<voi
  * errors (JSON.stringify calls each GraphQLError's toJSON, as graphql-ws does).
  */
 const payloads = new WeakMap<object, string>();
-const maskedPayloads = new WeakMap<object, string>();
-function payloadJson(result: ExecutionResult, maskError: ((error: unknown) => unknown) | null): string {
-  const cache = maskError ? maskedPayloads : payloads;
-  let json = cache.get(result);
+function payloadJson(result: ExecutionResult): string {
+  let json = payloads.get(result);
   if (json === undefined) {
     const { errors, ...rest } = result;
-    json = JSON.stringify(errors ? { ...rest, errors: maskError ? errors.map(maskError) : errors } : rest);
-    cache.set(result, json);
+    json = JSON.stringify(errors ? { ...rest, errors } : rest);
+    payloads.set(result, json);
   }
   return json;
 }
@@ -100,8 +98,6 @@ class Delivery implements AsyncIterableIterator<never> {
     private readonly socket: WebSocket,
     private readonly stream: Duplex,
     id: string,
-    /** Set when `results` are not masked yet (see `unwrap` above). */
-    private readonly maskError: ((error: unknown) => unknown) | null,
   ) {
     this.source = results[Symbol.asyncIterator]();
     this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
@@ -143,7 +139,7 @@ class Delivery implements AsyncIterableIterator<never> {
     if (this.stopped) return;
     this.source.next().then(
       (item) => this.deliver(item),
-      (error: unknown) => this.end({ error: this.maskError ? this.maskError(error) : error }),
+      (error: unknown) => this.end({ error }),
     );
   }
 
@@ -155,7 +151,7 @@ class Delivery implements AsyncIterableIterator<never> {
     }
     let sent: Promise<void> | undefined;
     try {
-      sent = sendFrame(this.socket, this.stream, `${this.prefix}${payloadJson(item.value, this.maskError)}}`);
+      sent = sendFrame(this.socket, this.stream, `${this.prefix}${payloadJson(item.value)}}`);
     } catch (error) {
       this.end({ error });
       return;
@@ -201,17 +197,7 @@ export function createGraphQLWsServer<
 >(
   options: ServerOptions<P, Extra & Partial<E>>,
   wss: WebSocketServer,
-  transport: {
-    keepAliveMs: number;
-    onInternalError: (error: unknown) => void;
-    /**
-     * A subscription's results before the executor's per-result hooks (error masking), when there is such a
-     * stream: it is iterated instead of the wrapped one, and `maskError` does the masking (once per shared result).
-     */
-    unwrap?: (args: ExecutionArgs) => AsyncIterable<unknown> | undefined;
-    /** Masks an error for the client, as the executor's hooks would (errors in results, and a failed stream). */
-    maskError?: (error: unknown) => unknown;
-  },
+  transport: { keepAliveMs: number; onInternalError: (error: unknown) => void },
 ): GraphQLWsServer {
   const keepAlive = transport.keepAliveMs;
   const server = makeServer({
@@ -220,14 +206,7 @@ export function createGraphQLWsServer<
     async onOperation(ctx, id, payload, args, result) {
       const replaced = (await options.onOperation?.(ctx, id, payload, args, result)) ?? result;
       if (!isAsyncIterable(replaced)) return replaced;
-      const inner = replaced === result ? transport.unwrap?.(args) : undefined;
-      return new Delivery(
-        (inner ?? replaced) as AsyncIterable<ExecutionResult>,
-        ctx.extra.socket,
-        ctx.extra.stream,
-        id,
-        inner ? (transport.maskError ?? null) : null,
-      );
+      return new Delivery(replaced as AsyncIterable<ExecutionResult>, ctx.extra.socket, ctx.extra.stream, id);
     },
   });
   wss.options.handleProtocols = handleProtocols;
