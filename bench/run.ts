@@ -22,8 +22,9 @@
  *   BENCH_PROCESS_SUBSCRIBERS, BENCH_PROCESS_BURST
  *                       the processes row (issue 11): subscribers (default 2000) and events per burst (default 50)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:http';
+import inspector from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -502,6 +503,28 @@ const heapUsed = () => {
 
 // ---------------------------------------------------------------- rows
 
+/** BENCH_CPU_PROFILE=<dir>: a CPU profile of this process over each measured window (the delivery row's events). */
+const profiling = (() => {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return { start: async () => {}, stop: async (_name: string) => {} };
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => session.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+  let k = 0;
+  return {
+    start: async () => {
+      await post('Profiler.enable');
+      await post('Profiler.start');
+    },
+    stop: async (name: string) => {
+      const { profile } = await post('Profiler.stop');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${name}-${++k}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
+})();
+
 const EVENT_QUERY =
   'subscription Delivery { prefixEvents(filter: { types: [WITHDRAWAL, ANNOUNCEMENT] }) { ... on PrefixEvent { cursor type level summary occurredAt } } }';
 let eventClock = t0 + 7200;
@@ -548,18 +571,26 @@ if (runs('delivery')) {
       const perConnection = (heapUsed() - before) / n;
       (mode === 'gql' ? heap.subject : heap.baseline).push(perConnection);
       const latencies: number[] = [];
+      let cpu = process.cpuUsage();
       for (let e = 0; e < WARMUP + EVENTS; e++) {
+        if (e === WARMUP) {
+          cpu = process.cpuUsage();
+          if (mode === 'gql') await profiling.start();
+        }
         const sent = now();
         if (mode === 'gql') raiseEvent();
         else for (const socket of broadcastTargets) socket.send(frame);
         const d = await deliveryOf(e);
         if (e >= WARMUP) latencies.push(d.at - sent);
       }
+      const used = process.cpuUsage(cpu);
+      if (mode === 'gql') await profiling.stop(`delivery-${n}`);
+      const cpuPerEvent = (used.user + used.system) / 1000 / EVENTS;
       await tell({ op: 'close' }, 'closed');
       await until('the subscribers to go', () => (mode === 'gql' ? app.live.size : broadcastTargets.size) === 0);
       const p99 = quantile(latencies, 0.99);
       log(
-        `delivery ${mode} N=${n}: opened in ${opened.toFixed(1)} s, heap ${(perConnection / 1024).toFixed(1)} KB/conn, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+        `delivery ${mode} N=${n}: opened in ${opened.toFixed(1)} s, heap ${(perConnection / 1024).toFixed(1)} KB/conn, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, server CPU ${cpuPerEvent.toFixed(1)} ms/event`,
       );
       return p99;
     };

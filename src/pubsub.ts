@@ -1,14 +1,13 @@
-import { setMaxListeners } from 'node:events';
 import type { PrefixEventRecord } from './telemetry/event-log.js';
 
 /**
- * The one typed pubsub. Topics are `domain:event`; payloads are plain JSON, so the transport (an `EventTarget`) can
- * be swapped for one that crosses processes, such as graphql-yoga's Redis event target.
+ * The one typed pubsub. Topics are `domain:event`; payloads are plain JSON, so the in-process transport can be
+ * swapped for an `EventTarget` that crosses processes, such as graphql-yoga's Redis event target.
  *
  * Delivery is synchronous and push-based: `subscribe` takes a listener, which must only filter and enqueue. Each
  * subscriber owns a bounded queue (see src/realtime/live-queue.ts) and filters by tenant *before* queueing, so a
  * stalled subscriber costs at most its own queue. A listener that throws is logged and skipped: nothing thrown
- * reaches the emitter (an exception in an EventTarget listener would otherwise become an uncaught exception).
+ * reaches the publisher.
  */
 export type PubSubChannels = {
   /** The events one transaction committed, in sequence order (one message per commit). */
@@ -52,24 +51,88 @@ export interface TypedPubSub<Channels extends object> {
 export type AppPubSub = TypedPubSub<PubSubChannels>;
 
 export interface PubSubOptions {
-  /** Defaults to an in-process EventTarget. */
+  /** A transport that crosses processes; without one, messages stay in this process (a set of listeners per topic). */
   eventTarget?: EventTarget;
   /** Told about a listener that threw (the message still reaches every other listener). */
   onListenerError?: (error: unknown, topic: string) => void;
 }
 
 export function createTypedPubSub<Channels extends object>(options: PubSubOptions = {}): TypedPubSub<Channels> {
-  const target = options.eventTarget ?? new EventTarget();
-  // One listener per live subscription: thousands are expected, so Node's leak warning (at 10) does not apply.
-  if (!options.eventTarget) setMaxListeners(0, target);
   const onListenerError = options.onListenerError ?? (() => {});
+  return options.eventTarget
+    ? eventTargetPubSub<Channels>(options.eventTarget, onListenerError)
+    : new LocalPubSub<Channels>(onListenerError);
+}
+
+/** A listener as registered: one object per subscription, so the same function subscribed twice is called twice. */
+interface Registration {
+  listener(payload: unknown): void;
+}
+
+/**
+ * The in-process transport: a set of listeners per topic, called in the order they subscribed. Node's `EventTarget`
+ * would do the same with a `CustomEvent` per message and its own bookkeeping per listener (its `addEventListener`
+ * also walks every listener of the topic to refuse duplicates); with one listener per live subscription, thousands
+ * per topic, that bookkeeping is most of the cost of a publish.
+ */
+class LocalPubSub<Channels extends object> implements TypedPubSub<Channels> {
+  private readonly topics = new Map<string, Set<Registration>>();
+
+  constructor(private readonly onListenerError: (error: unknown, topic: string) => void) {}
+
+  publish<T extends keyof Channels & string>(topic: T, payload: Channels[T]): void {
+    const registrations = this.topics.get(topic);
+    if (!registrations) return;
+    for (const registration of registrations) {
+      try {
+        registration.listener(payload);
+      } catch (error) {
+        this.onListenerError(error, topic);
+      }
+    }
+  }
+
+  subscribe<T extends keyof Channels & string>(topic: T, listener: (payload: Channels[T]) => void): () => void {
+    let registrations = this.topics.get(topic);
+    if (!registrations) {
+      registrations = new Set();
+      this.topics.set(topic, registrations);
+    }
+    const registration = new Unsubscribe(registrations, listener as (payload: unknown) => void);
+    registrations.add(registration);
+    return registration.unsubscribe;
+  }
+}
+
+/**
+ * A registration and its way out. `unsubscribe` is a bound method made once per subscription (no named closure per
+ * subscription: tsx, which runs the server, gives each its own `name` property, about 250 bytes).
+ */
+class Unsubscribe implements Registration {
+  readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly registrations: Set<Registration>,
+    readonly listener: (payload: unknown) => void,
+  ) {
+    this.unsubscribe = this.remove.bind(this);
+  }
+
+  private remove(): void {
+    this.registrations.delete(this);
+  }
+}
+
+/** Over an `EventTarget` that crosses processes (graphql-yoga's Redis event target), one event per message. */
+function eventTargetPubSub<Channels extends object>(
+  target: EventTarget,
+  onListenerError: (error: unknown, topic: string) => void,
+): TypedPubSub<Channels> {
   return {
     publish(topic, payload) {
       target.dispatchEvent(new CustomEvent(topic, { detail: payload }));
     },
     subscribe(topic, listener) {
-      // A listener object, not a named arrow: tsx (which runs the server) gives every named closure its own `name`
-      // property (about 250 bytes), and there is one listener per live subscription.
       const handle = {
         handleEvent(event: Event) {
           try {

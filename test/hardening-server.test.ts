@@ -11,6 +11,7 @@ import { buildApp } from '../src/app.js';
 import { migrateDb, openDb } from '../src/db/client.js';
 import { seedCatalogue } from '../src/db/seed/index.js';
 import { testEnv } from '../src/env.js';
+import { encodeCursor } from '../src/services/pagination.js';
 import { createTestApp, OPERATOR_TOKEN, type TestApp } from './helpers/app.js';
 import { createPartnerWith, serviceWithPrefix, unique } from './helpers/factories.js';
 import { run, startServer, tempDir } from './helpers/server-process.js';
@@ -465,6 +466,42 @@ describe('logging: client errors are one bounded line below error level; faults 
       expect(written[0]!.raw.length, label).toBeLessThan(600);
       expect(written[0]!.raw, label).not.toMatch(/stack|\bat /);
     }
+    await app.stop();
+  });
+
+  it('a server fault in a graphql-ws subscription reaches the client masked and is logged once with its cause', async () => {
+    const { app, db, logs } = loggedApp();
+    const { ws } = await app.start(0, '127.0.0.1');
+    const client = createClient({
+      url: ws,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+    });
+    await new Promise<void>((resolve) => client.on('connected', () => resolve()));
+    db.$client.close();
+    // Subscribing from a cursor reads the event log, which now fails: not the client's fault.
+    const failure = await new Promise<unknown>((resolve) =>
+      client.subscribe(
+        {
+          query: 'subscription($after: String) { prefixEvents(after: $after) { ... on PrefixEvent { cursor } } }',
+          variables: { after: encodeCursor('evt', 1) },
+        },
+        { next: (v) => resolve(['next', v]), error: resolve, complete: () => resolve('complete') },
+      ),
+    );
+    expect(failure).toEqual([
+      'next',
+      {
+        errors: [expect.objectContaining({ message: 'Unexpected error.', path: ['prefixEvents'] })],
+      },
+    ]);
+    expect(JSON.stringify(failure)).not.toMatch(/database/);
+    const faults = logs().filter((l) => l.level >= 50);
+    expect(faults).toHaveLength(1);
+    expect(faults[0]!.raw).toMatch(/database connection is not open/);
+    await client.dispose();
     await app.stop();
   });
 

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { ExecutionResult } from 'graphql';
 import { CloseCode, type ConnectionInitMessage, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
 
@@ -97,6 +98,124 @@ class SocketTransport {
   }
 }
 
+/**
+ * The `payload` of a Next message for a result, serialised once: subscribers that share a result (one execution
+ * per group, see multiplex.ts) share its JSON. The fields are graphql-ws's: the result without `errors`, then the
+ * errors (JSON.stringify calls each GraphQLError's toJSON, as graphql-ws does).
+ */
+const payloads = new WeakMap<object, string>();
+function payloadJson(result: ExecutionResult): string {
+  let json = payloads.get(result);
+  if (json === undefined) {
+    const { errors, ...rest } = result;
+    json = JSON.stringify(errors ? { ...rest, errors } : rest);
+    payloads.set(result, json);
+  }
+  return json;
+}
+
+/**
+ * Sends a subscription's results as graphql-ws Next messages, in place of graphql-ws's own `for await` loop (which
+ * serialises each message per subscriber and awaits twice per message). graphql-ws iterates this object instead of
+ * the results: its first `next()` starts the sending and settles when the results end (done; graphql-ws then sends Complete) or fail (it
+ * rejects; graphql-ws sends Error), and its `return()` (client Complete, socket closed) stops the results at once.
+ * Backpressure as for every frame: past SEND_HIGH_WATER buffered, the next result is pulled once the frame is
+ * written.
+ */
+class Delivery implements AsyncIterableIterator<never> {
+  private readonly source: AsyncIterator<ExecutionResult>;
+  private readonly prefix: string;
+  private started = false;
+  private stopped = false;
+  private settle: { resolve: (r: IteratorResult<never>) => void; reject: (e: unknown) => void } | null = null;
+  private outcome: { error: unknown } | { done: true } | null = null;
+
+  constructor(
+    results: AsyncIterable<ExecutionResult>,
+    private readonly connection: SocketTransport,
+    id: string,
+  ) {
+    this.source = results[Symbol.asyncIterator]();
+    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<never>> {
+    const outcome = this.outcome;
+    if (outcome) return 'error' in outcome ? Promise.reject(outcome.error) : Promise.resolve(DONE);
+    const settled = new Promise<IteratorResult<never>>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // The results are pulled once graphql-ws iterates (it has registered the operation by then).
+    if (!this.started) {
+      this.started = true;
+      this.pull();
+    }
+    return settled;
+  }
+
+  async return(): Promise<IteratorResult<never>> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.end({ done: true });
+      await this.source.return?.();
+    }
+    return DONE;
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<never>> {
+    await this.return();
+    throw error;
+  }
+
+  private pull(): void {
+    if (this.stopped) return;
+    this.source.next().then(
+      (item) => this.deliver(item),
+      (error: unknown) => this.end({ error }),
+    );
+  }
+
+  private deliver(item: IteratorResult<ExecutionResult>): void {
+    if (this.stopped) return;
+    if (item.done) {
+      this.end({ done: true });
+      return;
+    }
+    let sent: Promise<void> | undefined;
+    try {
+      sent = this.connection.send(`${this.prefix}${payloadJson(item.value)}}`);
+    } catch (error) {
+      this.end({ error });
+      return;
+    }
+    if (sent)
+      sent.then(
+        () => this.pull(),
+        (error: unknown) => this.end({ error }),
+      );
+    else this.pull();
+  }
+
+  private end(outcome: { error: unknown } | { done: true }): void {
+    if (this.outcome) return;
+    this.outcome = outcome;
+    const settle = this.settle;
+    this.settle = null;
+    if (!settle) return;
+    if ('error' in outcome) settle.reject(outcome.error);
+    else settle.resolve(DONE);
+  }
+}
+
+const DONE: IteratorResult<never> = { value: undefined as never, done: true };
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+
 export function createGraphQLWsServer<
   P extends ConnectionInitMessage['payload'] = ConnectionInitMessage['payload'],
   E extends Record<PropertyKey, unknown> = Record<PropertyKey, never>,
@@ -106,10 +225,19 @@ export function createGraphQLWsServer<
   transport: { keepAliveMs: number; onInternalError: (error: unknown) => void },
 ): GraphQLWsServer {
   const keepAlive = transport.keepAliveMs > 0 && Number.isFinite(transport.keepAliveMs) ? transport.keepAliveMs : 0;
-  const server = makeServer(options);
-  wss.options.handleProtocols = handleProtocols;
   /** Open connections. The listeners below are shared by all sockets and find a socket's transport here. */
   const connections = new Map<WebSocket, SocketTransport>();
+  const server = makeServer({
+    ...options,
+    // Subscription results are sent by a Delivery (above), not by graphql-ws's own loop.
+    async onOperation(ctx, id, payload, args, result) {
+      const replaced = (await options.onOperation?.(ctx, id, payload, args, result)) ?? result;
+      const connection = connections.get(ctx.extra.socket);
+      if (!isAsyncIterable(replaced) || !connection) return replaced;
+      return new Delivery(replaced as AsyncIterable<ExecutionResult>, connection, id);
+    },
+  });
+  wss.options.handleProtocols = handleProtocols;
   const failed = (socket: WebSocket, error: unknown) => {
     transport.onInternalError(error);
     socket.close(CloseCode.InternalServerError, 'Internal server error');

@@ -40,10 +40,19 @@ export class Lease {
     return this.holding;
   }
 
-  /** Gives the lease up (at shutdown), so another process need not wait for it to expire. */
+  /**
+   * Gives the lease up (at shutdown), so another process need not wait for it to expire. Best effort: when the
+   * database cannot be written (it failed or is gone), the lease still expires at its time and shutdown goes on.
+   */
   release(): void {
-    if (this.holding) this.drop.run(this.name, this.holder);
+    const wasHolding = this.holding;
     this.holding = false;
+    if (!wasHolding) return;
+    try {
+      this.drop.run(this.name, this.holder);
+    } catch {
+      // Expires by itself (ttlMs).
+    }
   }
 
   /** The current row: who holds it and until when (null when nobody does). */

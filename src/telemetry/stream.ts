@@ -39,49 +39,11 @@ const REPLAY_PAGE = 500;
 /**
  * The event stream behind `prefixEvents(filter, after)`. It subscribes to live events first (buffering them),
  * then replays the log after `afterSeq`, then continues live; every event is delivered once, in sequence
- * order (live events at or below the last replayed sequence are dropped). The live buffer is bounded: a consumer
+ * order (live events at or below the last delivered sequence are dropped). The live buffer is bounded: a consumer
  * that falls `queueLimit` events behind is ended with SubscriptionOverflowError instead of growing memory.
  */
 export function prefixEventStream(options: StreamOptions): AsyncIterableIterator<StreamItem> {
-  return new EventStream(options);
-}
-
-/**
- * An async generator parked in `await` (waiting for the next live event) only handles return() when it next
- * yields, so a disconnected client would keep its pubsub listener until a matching event arrived, possibly never.
- * return() here marks the stream closed and wakes the generator, which then finishes at once. A class: an open
- * subscription holds one object, not an object literal with a closure per method.
- */
-class EventStream implements AsyncIterableIterator<StreamItem> {
-  private readonly control: Control = { closed: false, wake: null };
-  private readonly generator: AsyncGenerator<StreamItem>;
-
-  constructor(options: StreamOptions) {
-    this.generator = streamEvents(options, this.control);
-  }
-
-  [Symbol.asyncIterator]() {
-    return this;
-  }
-
-  next() {
-    return this.generator.next();
-  }
-
-  return(value?: unknown) {
-    closeStream(this.control);
-    return this.generator.return(value as undefined);
-  }
-
-  throw(error?: unknown) {
-    closeStream(this.control);
-    return this.generator.throw(error);
-  }
-}
-
-function closeStream(control: Control): void {
-  control.closed = true;
-  control.wake?.();
+  return new PrefixEventStream(options);
 }
 
 interface StreamOptions {
@@ -97,85 +59,178 @@ interface StreamOptions {
   onDeliver?: (seconds: number) => void;
 }
 
-interface Control {
-  closed: boolean;
-  wake: (() => void) | null;
-}
+type Pull = { resolve: (result: IteratorResult<StreamItem>) => void; reject: (error: unknown) => void };
 
-async function* streamEvents(options: StreamOptions, waiter: Control): AsyncGenerator<StreamItem> {
-  const { db, pubsub, filter, scope, queueLimit } = options;
-  // Live events are filtered (tenant first) before they are buffered; the buffer is bounded by queueLimit.
-  const buffer: PrefixEventRecord[] = [];
-  let overflowed = false;
-  let lastSeq = options.afterSeq ?? 0;
-  const unsubscribe = pubsub.subscribe('telemetry:prefix-events', (batch) => {
-    if (overflowed) return;
+const DONE: IteratorResult<StreamItem> = { value: undefined, done: true };
+
+/**
+ * A plain iterator, not an async generator: a live event already buffered is handed over at once (one settled
+ * promise, no generator to resume), a waiting pull is settled by the pubsub listener itself, and return() ends the
+ * stream at once even while a pull waits (a generator parked in `await` only sees return() when it next yields, so
+ * a gone client would keep its listener until a matching event arrived). The replay before the live part is a
+ * generator (`replay` below), read through the same next().
+ */
+class PrefixEventStream implements AsyncIterableIterator<StreamItem> {
+  /** Live events that passed the filter (tenant first), not yet handed over; bounded by queueLimit. */
+  private buffer: PrefixEventRecord[] = [];
+  private index = 0;
+  private overflowed = false;
+  private closed = false;
+  /** The last sequence handed over (or `afterSeq`): later live events only. */
+  lastSeq: number;
+  private replaying: AsyncGenerator<StreamItem, void> | null;
+  private waiting: Pull | null = null;
+  private readonly unsubscribe: () => void;
+
+  constructor(readonly options: StreamOptions) {
+    this.lastSeq = options.afterSeq ?? 0;
+    this.unsubscribe = options.pubsub.subscribe('telemetry:prefix-events', this.onEvents.bind(this));
+    this.replaying = options.afterSeq != null ? replay(this, options.afterSeq) : null;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  next(): Promise<IteratorResult<StreamItem>> {
+    if (this.replaying) return this.replaying.next().then((result) => this.afterReplayed(result));
+    return new Promise<IteratorResult<StreamItem>>((resolve, reject) => this.pull({ resolve, reject }));
+  }
+
+  return(value?: unknown): Promise<IteratorResult<StreamItem>> {
+    this.close();
+    const replaying = this.replaying;
+    this.replaying = null;
+    if (replaying) void replaying.return().catch(() => {});
+    return Promise.resolve({ value: value as StreamItem, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<StreamItem>> {
+    void this.return();
+    return Promise.reject(error);
+  }
+
+  /** Thrown (as a rejected pull) once the consumer has fallen queueLimit events behind. */
+  overflowError(): SubscriptionOverflowError {
+    return new SubscriptionOverflowError(
+      this.options.queueLimit,
+      this.lastSeq ? encodeCursor(EVENT_CURSOR_KIND, this.lastSeq) : null,
+    );
+  }
+
+  get hasOverflowed(): boolean {
+    return this.overflowed;
+  }
+
+  /** The replay's result; once it is done, the same pull goes on to the live part. */
+  private afterReplayed(
+    result: IteratorResult<StreamItem, void>,
+  ): Promise<IteratorResult<StreamItem>> | IteratorResult<StreamItem> {
+    if (!result.done) return result;
+    this.replaying = null;
+    return this.next();
+  }
+
+  private onEvents(batch: PrefixEventRecord[]): void {
+    if (this.overflowed || this.closed) return;
+    const { filter, scope, queueLimit } = this.options;
     let added = false;
     for (const event of batch) {
       if (!eventMatches(event, filter, scope)) continue;
-      if (buffer.length >= queueLimit) {
-        overflowed = true;
-        buffer.length = 0;
+      if (this.buffer.length - this.index >= queueLimit) {
+        this.overflowed = true;
+        this.buffer = [];
+        this.index = 0;
         break;
       }
-      buffer.push(event);
+      this.buffer.push(event);
       added = true;
     }
-    if (added || overflowed) waiter.wake?.();
-  });
+    if ((added || this.overflowed) && this.waiting && !this.replaying) {
+      const pull = this.waiting;
+      this.waiting = null;
+      this.pull(pull);
+    }
+  }
 
-  try {
-    if (options.afterSeq != null) {
-      const pruned = prunedThrough(db);
-      if (pruned > options.afterSeq) {
-        const oldest = oldestRetainedSeq(db);
-        yield {
-          kind: 'ResyncRequired',
-          oldestAvailableCursor: oldest == null ? null : encodeCursor(EVENT_CURSOR_KIND, oldest),
-          reason: `Events up to ${encodeCursor(EVENT_CURSOR_KIND, pruned)} are past retention; refetch the current state, then continue from the events that follow.`,
-        };
-      }
-      const readPage = eventsAfterReader(db, filter, scope, REPLAY_PAGE);
-      for (;;) {
-        if (waiter.closed) return;
-        const release = await options.replaySlots.acquire();
-        let page: PrefixEventRecord[];
-        try {
-          if (waiter.closed) return;
-          page = readPage(lastSeq);
-        } finally {
-          release();
-        }
-        for (const event of page) {
-          if (overflowed) throw new SubscriptionOverflowError(queueLimit, encodeCursor(EVENT_CURSOR_KIND, lastSeq));
-          yield event;
-          lastSeq = event.seq;
-        }
-        if (page.length < REPLAY_PAGE) break;
-      }
+  /** Settles a pull from the live part: the next buffered event, the overflow, the end, or later. */
+  private pull(pull: Pull): void {
+    if (this.closed) {
+      pull.resolve(DONE);
+      return;
     }
-    let index = 0;
-    for (;;) {
-      if (waiter.closed) return;
-      if (overflowed)
-        throw new SubscriptionOverflowError(queueLimit, lastSeq ? encodeCursor(EVENT_CURSOR_KIND, lastSeq) : null);
-      if (index >= buffer.length) {
-        buffer.length = 0;
-        index = 0;
-        await new Promise<void>((resolve) => {
-          waiter.wake = resolve;
-        });
-        waiter.wake = null;
-        continue;
+    if (this.overflowed) {
+      const error = this.overflowError();
+      this.close();
+      pull.reject(error);
+      return;
+    }
+    while (this.index < this.buffer.length) {
+      const event = this.buffer[this.index] as PrefixEventRecord;
+      this.buffer[this.index++] = undefined as never;
+      if (event.seq <= this.lastSeq) continue;
+      this.lastSeq = event.seq;
+      // Handed-over slots are dropped now and then, so a consumer that never quite catches up does not grow it.
+      if (this.index > 1024 && this.index * 2 > this.buffer.length) {
+        this.buffer = this.buffer.slice(this.index);
+        this.index = 0;
       }
-      const event = buffer[index++] as PrefixEventRecord;
-      if (event.seq <= lastSeq) continue;
-      options.onDeliver?.((Date.now() - event.recordedAt) / 1000);
+      this.options.onDeliver?.((Date.now() - event.recordedAt) / 1000);
+      pull.resolve({ value: event, done: false });
+      return;
+    }
+    this.buffer = [];
+    this.index = 0;
+    this.waiting = pull;
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    this.buffer = [];
+    this.index = 0;
+    const pull = this.waiting;
+    this.waiting = null;
+    pull?.resolve(DONE);
+  }
+}
+
+/**
+ * The replay part: ResyncRequired first when `afterSeq` is past retention, then the log after it in pages (each
+ * read holding a replay slot). Live events that arrive meanwhile wait in the stream's buffer.
+ */
+async function* replay(stream: PrefixEventStream, afterSeq: number): AsyncGenerator<StreamItem, void> {
+  const { db, filter, scope } = stream.options;
+  const pruned = prunedThrough(db);
+  if (pruned > afterSeq) {
+    const oldest = oldestRetainedSeq(db);
+    yield {
+      kind: 'ResyncRequired',
+      oldestAvailableCursor: oldest == null ? null : encodeCursor(EVENT_CURSOR_KIND, oldest),
+      reason: `Events up to ${encodeCursor(EVENT_CURSOR_KIND, pruned)} are past retention; refetch the current state, then continue from the events that follow.`,
+    };
+  }
+  const readPage = eventsAfterReader(db, filter, scope, REPLAY_PAGE);
+  for (;;) {
+    if (stream.isClosed) return;
+    const release = await stream.options.replaySlots.acquire();
+    let page: PrefixEventRecord[];
+    try {
+      if (stream.isClosed) return;
+      page = readPage(stream.lastSeq);
+    } finally {
+      release();
+    }
+    for (const event of page) {
+      if (stream.hasOverflowed) throw stream.overflowError();
+      stream.lastSeq = event.seq;
       yield event;
-      lastSeq = event.seq;
     }
-  } finally {
-    unsubscribe();
-    buffer.length = 0;
+    if (page.length < REPLAY_PAGE) return;
   }
 }
