@@ -204,22 +204,20 @@ export function applyRouteBatch(
 ): RouteBatchResult {
   const sessionsByPeer = stmts.sessionsByPeer();
   const touched = new Map<number, { watched: WatchedPrefix; asOf: number }>();
-  // One object per registered prefix for the whole batch, so the analysis sees what the batch changed.
-  const watchedById = new Map<number, WatchedPrefix>();
-  const idByCidr = new Map<string, number | null>();
+  // One object per registered prefix for the whole batch, so the analysis sees what the batch changed. The covering
+  // prefix is found by a binary search over the registered ranges each time: most observed prefixes are covered by
+  // nothing and seen once, so remembering them by text would cost more than the search.
+  const watchedById = new Map<number, WatchedPrefix | null>();
   const coveringId = watch.coveringIndex();
   const lookup = (cidr: Cidr): WatchedPrefix | null => {
-    let id = idByCidr.get(cidr.text);
-    if (id === undefined) {
-      id = coveringId(cidr);
-      if (id != null && !watchedById.has(id)) {
-        const hit = watch.byId(id);
-        if (!hit) id = null;
-        else watchedById.set(id, hit);
-      }
-      idByCidr.set(cidr.text, id);
+    const id = coveringId(cidr);
+    if (id == null) return null;
+    let watched = watchedById.get(id);
+    if (watched === undefined) {
+      watched = watch.byId(id);
+      watchedById.set(id, watched);
     }
-    return id == null ? null : watchedById.get(id)!;
+    return watched;
   };
   let stored = 0;
   let ignored = 0;
