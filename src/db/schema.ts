@@ -269,8 +269,9 @@ export const routeStates = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.peer, t.prefix] }),
+    // Reads go by (peer, prefix) (the primary key, which also serves a peer's routes) or by address range (the
+    // analysis of a registered prefix); no query selects by prefix alone, so there is no index on it.
     index('route_states_family_range_start_idx').on(t.family, t.rangeStart),
-    index('route_states_prefix_idx').on(t.prefix),
   ],
 );
 
@@ -327,8 +328,10 @@ export const prefixEvents = sqliteTable(
     index('prefix_events_service_seq_idx').on(t.peeringServiceId, t.seq),
     index('prefix_events_customer_seq_idx').on(t.customerId, t.seq),
     index('prefix_events_partner_seq_idx').on(t.partnerId, t.seq),
-    index('prefix_events_occurred_at_idx').on(t.occurredAt),
-    index('prefix_events_recorded_at_idx').on(t.recordedAt),
+    // Every event insert pays for each index, so the log keeps only those its reads use (EXPLAIN QUERY PLAN): pages
+    // and replay go by scope or filter and seq. Not indexed: occurred_at (since/until pages are ordered by seq, so
+    // SQLite walks seq or a scope index and filters by time) and recorded_at (retention: it grows with seq, so the
+    // events to prune are the start of the log, found by walking seq; see pruneEvents).
   ],
 );
 

@@ -105,8 +105,9 @@ export function parseCidr(input: string): ParseResult {
       message: `"${input}" has host bits set; the network is ${build(bytes, length).text}`,
     };
   }
-  // No host bits: the parsed address is the network address.
-  const addressText = family === 6 ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
+  // No host bits: the parsed address is the network address. An IPv4 text that parsed is already its normal form
+  // (four decimal octets without leading zeros, as ipaddr.js's toString would write them back).
+  const addressText = family === 6 ? (addr as ipaddr.IPv6).toRFC5952String() : text.slice(0, slash);
   const start = bytesToHex(network);
   return {
     ok: true,

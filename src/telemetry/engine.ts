@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { inTransaction } from '../db/client.js';
+import { checkpointWal, inTransaction } from '../db/client.js';
 import { type UserError, userError } from '../errors.js';
 import { FeedRegistry, type FeedSource, HTTP_FEEDS } from '../feeds/registry.js';
 import type { LatencyUpdateMessage } from '../pubsub.js';
@@ -253,6 +253,9 @@ export class TelemetryEngine implements TelemetryHooks {
       this.q.retention.withdrawnRoutes.run(now - 25 * 3_600_000);
     });
     this.publish(outbox);
+    // The WAL is checkpointed here rather than by the commit that passes SQLite's threshold, so an ingestion batch
+    // seldom pays for it (see WAL_AUTOCHECKPOINT_PAGES).
+    checkpointWal(this.deps.db);
     this.feeds.reportStale();
   }
 

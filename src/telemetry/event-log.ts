@@ -283,16 +283,24 @@ export function latestSeq(db: DB): number {
  * Retention: deletes events recorded before `cutoffMs` and remembers the highest sequence removed (a cursor below it
  * may have missed some: ResyncRequired). It counts from recordedAt (arrival), not occurredAt (BGP time): a replay
  * of an old incident with its real timestamps stays for the whole retention period. recordedAt grows with the
- * sequence, so what goes is the oldest part of the log.
+ * sequence, so what goes is the start of the log, up to the first event recorded at or after the cutoff: found by
+ * walking seq from the start (the rows to delete, then one), with no index on recorded_at for every insert to pay for.
  */
 export function pruneEvents(db: DB, cutoffMs: number): number {
+  const firstKept = db
+    .select({ seq: prefixEvents.seq })
+    .from(prefixEvents)
+    .where(gte(prefixEvents.recordedAt, cutoffMs))
+    .orderBy(asc(prefixEvents.seq))
+    .limit(1)
+    .get()?.seq;
   const last = db
     .select({ seq: sql<number | null>`max(${prefixEvents.seq})` })
     .from(prefixEvents)
-    .where(lt(prefixEvents.recordedAt, cutoffMs))
+    .where(firstKept == null ? undefined : lt(prefixEvents.seq, firstKept))
     .get()?.seq;
   if (last == null) return 0;
-  const removed = db.delete(prefixEvents).where(lt(prefixEvents.recordedAt, cutoffMs)).run().changes;
+  const removed = db.delete(prefixEvents).where(lte(prefixEvents.seq, last)).run().changes;
   const through = Math.max(last, prunedThrough(db));
   db.insert(telemetryMeta)
     .values({ key: PRUNED_KEY, value: through })

@@ -40,9 +40,9 @@ export function routeStatements(db: DB) {
   const upsert = client.prepare(`
     insert into route_states (peer, prefix, family, range_start, range_end, peer_asn, host, session_id, announced,
                               as_path, origin_asn, communities, last_announced_at, updated_at)
-    values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     on conflict (peer, prefix) do update set
-      peer_asn = excluded.peer_asn, host = excluded.host, session_id = excluded.session_id, announced = 1,
+      peer_asn = excluded.peer_asn, host = excluded.host, session_id = excluded.session_id, announced = excluded.announced,
       as_path = excluded.as_path, origin_asn = excluded.origin_asn, communities = excluded.communities,
       last_announced_at = excluded.last_announced_at, updated_at = excluded.updated_at`);
   const withdraw = client.prepare(
@@ -67,21 +67,11 @@ export function routeStatements(db: DB) {
   return {
     current: (peer: string, prefix: string) =>
       current.get(peer, prefix) as { announced: number; updatedAt: number } | undefined,
-    /** Positional parameters: better-sqlite3 binds them faster than named ones read from an object. */
-    upsert: (row: {
-      peer: string;
-      prefix: string;
-      family: number;
-      rangeStart: string;
-      rangeEnd: string;
-      peerAsn: number;
-      host: string;
-      sessionId: number | null;
-      asPath: string;
-      originAsn: number | null;
-      communities: string;
-      ts: number;
-    }) =>
+    /**
+     * An announcement's row; `announced` 0 when the batch withdrew it again (then `updatedAt` is the withdrawal's
+     * time). Positional parameters: better-sqlite3 binds them faster than named ones read from an object.
+     */
+    upsert: (row: AnnouncedRow) =>
       upsert.run(
         row.peer,
         row.prefix,
@@ -91,11 +81,12 @@ export function routeStatements(db: DB) {
         row.peerAsn,
         row.host,
         row.sessionId,
+        row.announced,
         row.asPath,
         row.originAsn,
         row.communities,
-        row.ts,
-        row.ts,
+        row.lastAnnouncedAt,
+        row.updatedAt,
       ),
     withdraw: (ts: number, peer: string, prefix: string) => withdraw.run(ts, peer, prefix),
     /** One route_updates row per update, in order (their ids follow the order of `updates`). */
@@ -128,6 +119,27 @@ export function routeStatements(db: DB) {
 }
 
 export type RouteStatements = ReturnType<typeof routeStatements>;
+
+/** A route_states row as an announcement writes it. */
+interface AnnouncedRow {
+  peer: string;
+  prefix: string;
+  family: number;
+  rangeStart: string;
+  rangeEnd: string;
+  peerAsn: number;
+  host: string;
+  sessionId: number | null;
+  announced: 0 | 1;
+  asPath: string;
+  originAsn: number | null;
+  communities: string;
+  lastAnnouncedAt: number;
+  updatedAt: number;
+}
+
+/** A route state the batch changed and has not written yet: a whole row, or a withdrawal of a stored route. */
+type PendingWrite = { row: AnnouncedRow } | { withdrawnAt: number; peer: string; prefix: string };
 
 type SessionWithState = SessionInfo & { state: BgpSessionState; stateChangedAt: number | null };
 
@@ -192,22 +204,20 @@ export function applyRouteBatch(
 ): RouteBatchResult {
   const sessionsByPeer = stmts.sessionsByPeer();
   const touched = new Map<number, { watched: WatchedPrefix; asOf: number }>();
-  // One object per registered prefix for the whole batch, so the analysis sees what the batch changed.
-  const watchedById = new Map<number, WatchedPrefix>();
-  const idByCidr = new Map<string, number | null>();
+  // One object per registered prefix for the whole batch, so the analysis sees what the batch changed. The covering
+  // prefix is found by a binary search over the registered ranges each time: most observed prefixes are covered by
+  // nothing and seen once, so remembering them by text would cost more than the search.
+  const watchedById = new Map<number, WatchedPrefix | null>();
   const coveringId = watch.coveringIndex();
   const lookup = (cidr: Cidr): WatchedPrefix | null => {
-    let id = idByCidr.get(cidr.text);
-    if (id === undefined) {
-      id = coveringId(cidr);
-      if (id != null && !watchedById.has(id)) {
-        const hit = watch.byId(id);
-        if (!hit) id = null;
-        else watchedById.set(id, hit);
-      }
-      idByCidr.set(cidr.text, id);
+    const id = coveringId(cidr);
+    if (id == null) return null;
+    let watched = watchedById.get(id);
+    if (watched === undefined) {
+      watched = watch.byId(id);
+      watchedById.set(id, watched);
     }
-    return id == null ? null : watchedById.get(id)!;
+    return watched;
   };
   let stored = 0;
   let ignored = 0;
@@ -223,6 +233,16 @@ export function applyRouteBatch(
     }
     return state;
   };
+  // Writes of route state are kept per (peer, prefix) until the batch's reads need them (a peer's routes on a peer
+  // state change, the analysis at the end), so a route announced and withdrawn again in one batch is written once.
+  const pending = new Map<string, PendingWrite>();
+  const flush = () => {
+    for (const write of pending.values()) {
+      if ('row' in write) stmts.upsert(write.row);
+      else stmts.withdraw(write.withdrawnAt, write.peer, write.prefix);
+    }
+    pending.clear();
+  };
   const relevantUpdates: RouteUpdate[] = [];
 
   for (const update of updates) {
@@ -233,6 +253,7 @@ export function applyRouteBatch(
     // through the withdrawal path below, so they raise the same events as withdrawals.
     let sessionDown: Cidr[] = [];
     if (update.peerState) {
+      flush();
       sessionDown = stmts.announcedBy(update.peer, update.timestamp);
       const state: BgpSessionState = update.peerState === 'DOWN' ? 'DOWN' : 'ESTABLISHED';
       const newer = session?.stateChangedAt == null || update.timestamp >= session.stateChangedAt;
@@ -248,19 +269,23 @@ export function applyRouteBatch(
       const key = stateKey(update.peer, cidr.text);
       const before = stateOf(key, update.peer, cidr.text);
       if (before && before.updatedAt > update.timestamp) continue; // out of order: keep the newer state
-      stmts.upsert({
-        peer: update.peer,
-        prefix: cidr.text,
-        family: cidr.family,
-        rangeStart: cidr.start,
-        rangeEnd: cidr.end,
-        peerAsn: update.peerAsn,
-        host: update.host,
-        sessionId: session?.id ?? null,
-        asPath: JSON.stringify(update.path),
-        originAsn: originOf(update.path),
-        communities: JSON.stringify(update.communities),
-        ts: update.timestamp,
+      pending.set(key, {
+        row: {
+          peer: update.peer,
+          prefix: cidr.text,
+          family: cidr.family,
+          rangeStart: cidr.start,
+          rangeEnd: cidr.end,
+          peerAsn: update.peerAsn,
+          host: update.host,
+          sessionId: session?.id ?? null,
+          announced: 1,
+          asPath: JSON.stringify(update.path),
+          originAsn: originOf(update.path),
+          communities: JSON.stringify(update.communities),
+          lastAnnouncedAt: update.timestamp,
+          updatedAt: update.timestamp,
+        },
       });
       states.set(key, { announced: 1, updatedAt: update.timestamp });
       stored++;
@@ -274,7 +299,11 @@ export function applyRouteBatch(
       const key = stateKey(update.peer, cidr.text);
       const before = stateOf(key, update.peer, cidr.text);
       if (!before || before.updatedAt > update.timestamp) continue;
-      stmts.withdraw(update.timestamp, update.peer, cidr.text);
+      const write = pending.get(key);
+      if (write && 'row' in write) {
+        write.row.announced = 0;
+        write.row.updatedAt = update.timestamp;
+      } else pending.set(key, { withdrawnAt: update.timestamp, peer: update.peer, prefix: cidr.text });
       states.set(key, { announced: 0, updatedAt: update.timestamp });
       stored++;
       const watched = lookup(cidr);
@@ -287,6 +316,7 @@ export function applyRouteBatch(
     if (relevant) relevantUpdates.push(update);
     else ignored++;
   }
+  flush();
   stmts.history(now, relevantUpdates);
 
   // Prefixes of one partner at the same locations share their sessions: read them once per batch.
