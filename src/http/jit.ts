@@ -2,6 +2,7 @@ import { useGraphQlJit } from '@envelop/graphql-jit';
 import {
   type DocumentNode,
   type ExecutionArgs,
+  type ExecutionResult,
   type FieldNode,
   GraphQLError,
   getVariableValues,
@@ -70,25 +71,30 @@ export function useCompiledExecution(): Plugin {
       return {
         onExecuteDone({ result, setResult }) {
           if (Symbol.asyncIterator in (result as object)) return;
-          const single = result as { data?: unknown; errors?: readonly GraphQLError[]; extensions?: unknown };
-          if (!single.errors?.some((e) => e.locations && !e.nodes)) return;
-          const errors = single.errors.map((e) =>
-            e.locations && !e.nodes
-              ? new GraphQLError(e.message, {
-                  nodes: fieldNodesAt(args.document, e.locations),
-                  path: e.path,
-                  originalError: e.originalError,
-                  extensions: e.extensions,
-                })
-              : e,
-          );
-          setResult({
-            errors,
-            data: single.data,
-            ...(single.extensions ? { extensions: single.extensions } : {}),
-          } as never);
+          const restored = withFieldNodes(result as ExecutionResult, args.document);
+          if (restored !== result) setResult(restored as never);
         },
       };
     },
   };
+}
+
+/**
+ * A result of graphql-jit with its field errors given their AST nodes back (graphql-jit sets `locations` only, and
+ * error masking rebuilds an error from its nodes), `errors` first as graphql-js has it. The same result when no
+ * error needs it.
+ */
+export function withFieldNodes(result: ExecutionResult, document: DocumentNode): ExecutionResult {
+  if (!result.errors?.some((e) => e.locations && !e.nodes)) return result;
+  const errors = result.errors.map((e) =>
+    e.locations && !e.nodes
+      ? new GraphQLError(e.message, {
+          nodes: fieldNodesAt(document, e.locations),
+          path: e.path,
+          originalError: e.originalError,
+          extensions: e.extensions,
+        })
+      : e,
+  );
+  return { errors, data: result.data, ...(result.extensions ? { extensions: result.extensions } : {}) };
 }

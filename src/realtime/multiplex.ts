@@ -1,5 +1,6 @@
 import {
   createSourceEventStream,
+  type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   execute as executeGraphQL,
@@ -7,8 +8,10 @@ import {
   locatedError,
   print,
 } from 'graphql';
+import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
+import { withFieldNodes } from '../http/jit.js';
 import type { Viewer } from '../services/viewer.js';
 
 /**
@@ -72,7 +75,13 @@ export function useMultiplexedSubscriptions(): Plugin {
         const key = `${scopeKey((args.contextValue as Context).viewer)}\n${args.operationName ?? ''}\n${JSON.stringify(
           args.variableValues ?? {},
         )}\n${keyOfDocument(args.document)}`;
-        return new MappedResults(source[Symbol.asyncIterator](), args, join(key), groups) as never;
+        return new MappedResults(
+          source[Symbol.asyncIterator](),
+          args,
+          compiledSelection(args),
+          join(key),
+          groups,
+        ) as never;
       });
     },
   };
@@ -114,6 +123,8 @@ class MappedResults implements AsyncIterableIterator<ExecutionResult> {
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly args: ExecutionArgs,
+    /** The selection compiled by graphql-jit; null where it does not compile (graphql-js runs it then). */
+    private readonly compiled: CompiledQuery | null,
     private readonly group: string,
     private readonly groups: Groups,
   ) {}
@@ -175,8 +186,15 @@ class MappedResults implements AsyncIterableIterator<ExecutionResult> {
     // A selection whose resolvers all return values executes synchronously: its result is passed on as it is,
     // without a promise per event.
     try {
-      const result = executeGraphQL({ ...this.args, rootValue: payload });
-      return isPromise(result) ? result.catch(asErrorResult) : result;
+      const { compiled, args } = this;
+      if (!compiled) {
+        const result = executeGraphQL({ ...args, rootValue: payload });
+        return isPromise(result) ? result.catch(asErrorResult) : result;
+      }
+      const result = compiled.query(payload, args.contextValue, args.variableValues as Record<string, unknown>);
+      return isPromise(result)
+        ? result.then((value) => withFieldNodes(value, args.document), asErrorResult)
+        : withFieldNodes(result, args.document);
     } catch (error) {
       return asErrorResult(error);
     }
@@ -184,6 +202,29 @@ class MappedResults implements AsyncIterableIterator<ExecutionResult> {
 }
 
 const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
+
+/**
+ * A subscription's selection compiled once per parsed document and operation (graphql-jit, as queries are: see
+ * src/http/jit.ts), and run per item with the item as root value, the way graphql-js's subscribe maps each event:
+ * arguments and variables are not coerced again for every event. Documents are yoga's cached parses, so a
+ * compiled selection goes when its document does.
+ */
+const compiledByDocument = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+function compiledSelection(args: ExecutionArgs): CompiledQuery | null {
+  let byOperation = compiledByDocument.get(args.document);
+  if (!byOperation) {
+    byOperation = new Map();
+    compiledByDocument.set(args.document, byOperation);
+  }
+  const name = args.operationName ?? '';
+  let compiled = byOperation.get(name);
+  if (compiled === undefined) {
+    const outcome = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+    compiled = isCompiledQuery(outcome) ? outcome : null;
+    byOperation.set(name, compiled);
+  }
+  return compiled;
+}
 
 interface Groups {
   size(group: string): number;
