@@ -19,6 +19,7 @@
  *   BENCH_QUERIES       latency-series queries per round (default 200)
  *   BENCH_REPLAY        events replayed per replay round (default 100000)
  *   BENCH_BACKFILL_DAYS days of 5-minute samples per backfill round (default 30)
+ *   BENCH_CPU_PROFILE   a directory: CPU profiles of the delivery rounds' events are written there
  *   BENCH_PROCESS_SUBSCRIBERS, BENCH_PROCESS_BURST
  *                       the processes row (issue 11): subscribers (default 2000) and events per burst (default 50)
  */

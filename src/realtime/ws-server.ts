@@ -233,7 +233,8 @@ export function createGraphQLWsServer<
     async onOperation(ctx, id, payload, args, result) {
       const replaced = (await options.onOperation?.(ctx, id, payload, args, result)) ?? result;
       const connection = connections.get(ctx.extra.socket);
-      if (!isAsyncIterable(replaced) || !connection) return replaced;
+      // An `onNext` hook is graphql-ws's to call: its own loop sends the results then.
+      if (!isAsyncIterable(replaced) || !connection || options.onNext) return replaced;
       return new Delivery(replaced as AsyncIterable<ExecutionResult>, connection, id);
     },
   });
