@@ -15,6 +15,7 @@ import { requireReader } from '../../services/viewer.js';
 import { builder, type PothosTypes } from '../builder.js';
 import {
   AsnScalar,
+  connectionColumns,
   decodeId,
   orderInput,
   payloadType,
@@ -22,7 +23,13 @@ import {
   USER_ERRORS_DESCRIPTION,
   UserErrorRef,
 } from '../common.js';
-import { PeeringServiceRef, PrefixConnectionRef, PrefixRef, PrefixValidationStateEnum } from './types.js';
+import {
+  PEERING_SERVICE_COLUMNS,
+  PeeringServiceRef,
+  PrefixConnectionRef,
+  PrefixRef,
+  PrefixValidationStateEnum,
+} from './types.js';
 
 const PeeringServiceOrder = orderInput(
   'PeeringServiceOrder',
@@ -297,7 +304,7 @@ builder.queryField('peeringServices', (t) =>
           description: 'Default: oldest first. `{ field: CREATED_AT, direction: DESC }` for the newest first.',
         }),
       },
-      resolve: (_root, args, ctx) => {
+      resolve: (_root, args, ctx, info) => {
         requireReader(ctx.viewer);
         const request = pageRequest(SERVICE_CURSOR_KIND, args, undefined, args.orderBy?.direction);
         const filter = args.filter ?? {};
@@ -306,6 +313,7 @@ builder.queryField('peeringServices', (t) =>
           ctx.loaders.scope,
           { ...filter, partnerId: idOrMissing(filter.partnerId, 'Partner') },
           request,
+          connectionColumns(info, PEERING_SERVICE_COLUMNS, ['id']),
         );
       },
     },

@@ -5,7 +5,7 @@ import { pageRequest } from '../../services/pagination.js';
 import type { PeeringServiceRow, Tag } from '../../services/peering-services.js';
 import { builder } from '../builder.js';
 import { CustomerLocationRef, PartnerRef, PeeringLocationRef } from '../catalogue/types.js';
-import { AsnScalar, loadNodes, required } from '../common.js';
+import { AsnScalar, connectionColumns, loadNodes, required } from '../common.js';
 import { CustomerRef } from '../identity/types.js';
 
 /** Said of the enum values kept from Azure's Peering Service model that peerwatch never produces. */
@@ -76,6 +76,41 @@ export const TagRef = builder.objectRef<Tag>('Tag').implement({
 
 export const PeeringServiceRef = builder.objectRef<PeeringServiceRow>('PeeringService');
 export const PrefixRef = builder.objectRef<PrefixRow>('Prefix');
+
+/**
+ * The row columns each PeeringService field reads. A list page reads only the columns of the fields asked for; a
+ * field missing here (add it with its fields) makes the page read whole rows.
+ */
+export const PEERING_SERVICE_COLUMNS: Readonly<Record<string, readonly (keyof PeeringServiceRow)[]>> = {
+  id: ['id'],
+  name: ['name'],
+  customer: ['customerId'],
+  customerLocation: ['customerLocationId'],
+  azureRegion: ['customerLocationId'],
+  partner: ['partnerId'],
+  primaryPeeringLocation: ['primaryPeeringLocationId'],
+  backupPeeringLocation: ['backupPeeringLocationId'],
+  provisioningState: ['provisioningState'],
+  tags: ['tags'],
+  createdAt: ['createdAt'],
+  prefixes: ['id'],
+};
+
+/** The row columns each Prefix field reads, as PEERING_SERVICE_COLUMNS. */
+export const PREFIX_COLUMNS: Readonly<Record<string, readonly (keyof PrefixRow)[]>> = {
+  id: ['id'],
+  name: ['name'],
+  prefix: ['prefix'],
+  prefixKey: ['prefixKey'],
+  validationState: ['validationState'],
+  learnedType: ['learnedType'],
+  errorMessage: ['errorMessage'],
+  validatedAt: ['validatedAt'],
+  expectedOriginAsns: ['expectedOriginAsns'],
+  expectedUpstreamAsns: ['expectedUpstreamAsns'],
+  createdAt: ['createdAt'],
+  peeringService: ['peeringServiceId'],
+};
 
 /** Shared by PeeringService.prefixes and Query.prefixes. */
 export const PrefixConnectionRef = builder.connectionObject(
@@ -148,8 +183,12 @@ builder.node(PeeringServiceRef, {
       {
         type: PrefixRef,
         description: 'The registered prefixes, oldest first. `first`/`last` are 1..100 (default 20).',
-        resolve: (s, args, ctx) =>
-          ctx.loaders.servicePrefixes.load({ parentId: s.id, request: pageRequest(PREFIX_CURSOR_KIND, args) }),
+        resolve: (s, args, ctx, info) =>
+          ctx.loaders.servicePrefixes.load({
+            parentId: s.id,
+            request: pageRequest(PREFIX_CURSOR_KIND, args),
+            columns: connectionColumns(info, PREFIX_COLUMNS, ['id']),
+          }),
       },
       PrefixConnectionRef,
     ),
