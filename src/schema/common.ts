@@ -101,10 +101,9 @@ export const UserErrorRef = builder.objectRef<UserError>('UserError').implement(
   description:
     "An expected failure of a mutation, returned as data in the payload's `userErrors` (HTTP 200, no GraphQL error).",
   fields: (t) => ({
-    code: t.field({
+    code: t.expose('code', {
       type: UserErrorCodeEnum,
       description: 'What kind of failure, for programs.',
-      resolve: (e) => e.code,
     }),
     field: t.stringList({
       nullable: true,

@@ -248,10 +248,9 @@ const PartnerPrefixRegistrationRef = builder.objectRef<Registration>('PartnerPre
   fields: (t) => ({
     prefix: t.exposeString('prefix', { description: 'The registered prefix, normalised CIDR.' }),
     prefixKey: t.exposeString('prefixKey', { description: 'A UUID v4 to give to the customer.' }),
-    createdAt: t.field({
+    createdAt: t.expose('createdAt', {
       type: 'DateTime',
       description: 'When the prefix was first registered (kept when it is registered again).',
-      resolve: (r) => r.createdAt,
     }),
   }),
 });

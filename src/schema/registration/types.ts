@@ -172,13 +172,12 @@ builder.node(PeeringServiceRef, {
       resolve: (s, _a, ctx) =>
         s.backupPeeringLocationId == null ? null : ctx.loaders.peeringLocation.load(s.backupPeeringLocationId),
     }),
-    provisioningState: t.field({
+    provisioningState: t.expose('provisioningState', {
       type: ProvisioningStateEnum,
       description: 'Always SUCCEEDED in peerwatch (writes are synchronous).',
-      resolve: (s) => s.provisioningState,
     }),
-    tags: t.field({ type: [TagRef], description: 'Labels, in the order given (at most 50).', resolve: (s) => s.tags }),
-    createdAt: t.field({ type: 'DateTime', description: 'When the service was created.', resolve: (s) => s.createdAt }),
+    tags: t.expose('tags', { type: [TagRef], description: 'Labels, in the order given (at most 50).' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the service was created.' }),
     prefixes: t.connection(
       {
         type: PrefixRef,
@@ -208,44 +207,38 @@ builder.node(PrefixRef, {
       description:
         'The key (UUID v4) the partner issued with registerPartnerPrefix, as given when the prefix was added.',
     }),
-    validationState: t.field({
+    validationState: t.expose('validationState', {
       type: PrefixValidationStateEnum,
       description:
         'Whether the partner announces the prefix to Microsoft as Peering Service requires. Starts PENDING; ' +
         'changes are pushed by the prefixValidationChanged subscription.',
-      resolve: (p) => p.validationState,
     }),
-    learnedType: t.field({
+    learnedType: t.expose('learnedType', {
       type: LearnedTypeEnum,
       description: 'VIA_SERVICE_PROVIDER while VERIFIED or WARNING, otherwise NONE.',
-      resolve: (p) => p.learnedType,
     }),
     errorMessage: t.exposeString('errorMessage', {
       nullable: true,
       description:
         "Why the prefix is not VERIFIED, in Azure's wording plus the session and detail; null when it is VERIFIED or PENDING.",
     }),
-    validatedAt: t.field({
+    validatedAt: t.expose('validatedAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When the validation state last changed; null until it first leaves PENDING.',
-      resolve: (p) => p.validatedAt,
     }),
-    expectedOriginAsns: t.field({
+    expectedOriginAsns: t.expose('expectedOriginAsns', {
       type: [AsnScalar],
       description:
         'Expected origin ASNs. When none were given, the origin seen at first verification is recorded here.',
-      resolve: (p) => p.expectedOriginAsns,
     }),
-    expectedUpstreamAsns: t.field({
+    expectedUpstreamAsns: t.expose('expectedUpstreamAsns', {
       type: [AsnScalar],
       description: 'ASNs allowed next to the origin besides the partner. Empty: no route-leak check.',
-      resolve: (p) => p.expectedUpstreamAsns,
     }),
-    createdAt: t.field({
+    createdAt: t.expose('createdAt', {
       type: 'DateTime',
       description: 'When the prefix was registered.',
-      resolve: (p) => p.createdAt,
     }),
     peeringService: t.field({
       type: PeeringServiceRef,
