@@ -212,8 +212,9 @@ function lazy<T>(make: () => T): () => T {
 
 export function createLoaders(db: DB, viewer: Viewer) {
   const scope: ServiceScope = serviceScope(viewer);
-  const serviceScoped = scopeCondition(scope, peeringServices);
-  const eventScoped = scopeCondition(scope, prefixEvents);
+  // Built on first use: most operations use neither.
+  const serviceScoped = lazy(() => scopeCondition(scope, peeringServices));
+  const eventScoped = lazy(() => scopeCondition(scope, prefixEvents));
 
   const partner = lazy(
     () =>
@@ -312,31 +313,31 @@ export function createLoaders(db: DB, viewer: Viewer) {
   const peeringService = lazy(
     () =>
       new DataLoader<number, PeeringServiceRow | null>(async (ids) => {
-        const statement = preparedOnce(db, `peeringService:${serviceScoped.shape}`, () =>
+        const statement = preparedOnce(db, `peeringService:${serviceScoped().shape}`, () =>
           db
             .select()
             .from(peeringServices)
-            .where(and(inJson(peeringServices.id), serviceScoped.where))
+            .where(and(inJson(peeringServices.id), serviceScoped().where))
             .prepare(),
         );
-        return byId(ids, statement.all({ ids: idsJson(ids), scopeId: serviceScoped.scopeId }), (r) => r.id);
+        return byId(ids, statement.all({ ids: idsJson(ids), scopeId: serviceScoped().scopeId }), (r) => r.id);
       }),
   );
 
   const prefix = lazy(
     () =>
       new DataLoader<number, PrefixRow | null>(async (ids) => {
-        const statement = preparedOnce(db, `prefix:${serviceScoped.shape}`, () =>
+        const statement = preparedOnce(db, `prefix:${serviceScoped().shape}`, () =>
           db
             .select({ prefix: prefixes })
             .from(prefixes)
             .innerJoin(peeringServices, eq(peeringServices.id, prefixes.peeringServiceId))
-            .where(and(inJson(prefixes.id), serviceScoped.where))
+            .where(and(inJson(prefixes.id), serviceScoped().where))
             .prepare(),
         );
         return byId(
           ids,
-          statement.all({ ids: idsJson(ids), scopeId: serviceScoped.scopeId }).map((r) => r.prefix),
+          statement.all({ ids: idsJson(ids), scopeId: serviceScoped().scopeId }).map((r) => r.prefix),
           (r) => r.id,
         );
       }),
@@ -345,14 +346,14 @@ export function createLoaders(db: DB, viewer: Viewer) {
   const event = lazy(
     () =>
       new DataLoader<number, PrefixEventRecord | null>(async (seqs) => {
-        const statement = preparedOnce(db, `event:${eventScoped.shape}`, () =>
+        const statement = preparedOnce(db, `event:${eventScoped().shape}`, () =>
           db
             .select()
             .from(prefixEvents)
-            .where(and(inJson(prefixEvents.seq), eventScoped.where))
+            .where(and(inJson(prefixEvents.seq), eventScoped().where))
             .prepare(),
         );
-        return byId(seqs, statement.all({ ids: idsJson(seqs), scopeId: eventScoped.scopeId }), (r) => r.seq);
+        return byId(seqs, statement.all({ ids: idsJson(seqs), scopeId: eventScoped().scopeId }), (r) => r.seq);
       }),
   );
 
