@@ -218,10 +218,6 @@ export function buildApp(options: AppOptions): App {
     logging: yogaLogger(logger),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    // bodyLimitPlugin refuses a POST without Content-Length (411) or over MAX_BODY_BYTES (413) before the body is
-    // read, and node's HTTP parser reads no more than Content-Length: yoga's own limit (a TransformStream piped
-    // through per request) would only repeat it.
-    maxRequestBodySize: false,
     cors: corsOptions(env.CORS_ORIGINS),
     maskedErrors: {
       maskError: (error, message, isDev) => {
