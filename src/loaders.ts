@@ -16,7 +16,13 @@ import {
   prefixes,
 } from './db/schema.js';
 import { type CustomerLocationView, type PeeringLocationRow, selectCustomerLocations } from './services/catalogue.js';
-import { buildConnection, type Connection, type PageRequest } from './services/pagination.js';
+import {
+  buildConnection,
+  type ColumnSet,
+  type Connection,
+  type PageRequest,
+  selectedColumns,
+} from './services/pagination.js';
 import type { PartnerRow, SessionRow } from './services/partners.js';
 import { scopeCondition } from './services/peering-service-reads.js';
 import type { PeeringServiceRow } from './services/peering-services.js';
@@ -49,10 +55,15 @@ interface ChildPageKey {
   request: PageRequest;
   /** Extra filter value (events: minLevel). */
   minLevel?: EventLevel | null;
+  /**
+   * The columns the page's rows are read with (null or absent: all); the rows have only these properties, plus the
+   * parent and key columns, which are always read.
+   */
+  columns?: ColumnSet | null;
 }
 
 const pageKeyString = (k: ChildPageKey) =>
-  `${k.parentId}|${k.request.afterKey}|${k.request.beforeKey}|${k.request.limit}|${k.request.backwards}|${k.minLevel ?? ''}`;
+  `${k.parentId}|${k.request.afterKey}|${k.request.beforeKey}|${k.request.limit}|${k.request.backwards}|${k.minLevel ?? ''}|${k.columns?.key ?? '*'}`;
 
 /**
  * Loads one page of children for many parents in two statements (a windowed select and a grouped count),
@@ -97,6 +108,8 @@ function childPageLoader<Row>(
     table: SQLiteTable;
     parent: SQLiteColumn;
     key: SQLiteColumn;
+    /** The property names of `parent` and `key` in a row (read whatever `columns` a page asks for). */
+    always: readonly string[];
     parentOf: (row: Row) => number;
     keyOf: (row: Row) => number;
     /** An extra filter on a placeholder `extra` (events: minLevel as a rank), and the value to bind. */
@@ -104,10 +117,10 @@ function childPageLoader<Row>(
   },
 ) {
   const extraOf = (key: ChildPageKey) => (spec.extra ? spec.extra.value(key) : undefined);
-  const pageStatement = (request: PageRequest, hasExtra: boolean) =>
+  const pageStatement = (request: PageRequest, hasExtra: boolean, columns: ColumnSet | null) =>
     preparedOnce(
       db,
-      `${spec.name}:page:${request.backwards}:${request.afterKey != null}:${request.beforeKey != null}:${hasExtra}`,
+      `${spec.name}:page:${request.backwards}:${request.afterKey != null}:${request.beforeKey != null}:${hasExtra}:${columns?.key ?? '*'}`,
       () => {
         const direction = sql.raw(request.backwards ? 'desc' : 'asc');
         const windowed = db
@@ -125,8 +138,9 @@ function childPageLoader<Row>(
             ),
           )
           .as('w');
+        const read = columns ? { names: [...new Set([...spec.always, ...columns.names])], key: '' } : null;
         return db
-          .select({ row: spec.table })
+          .select({ row: selectedColumns(spec.table, read) })
           .from(spec.table)
           .innerJoin(windowed, eq(windowed.key, spec.key))
           .where(lte(windowed.rn, sql.placeholder('limit')))
@@ -147,11 +161,11 @@ function childPageLoader<Row>(
     async (keys) => {
       const results = new Map<string, Connection<Row>>();
       for (const group of groupByRequest(keys)) {
-        const { request } = group[0]!;
+        const { request, columns = null } = group[0]!;
         const extra = extraOf(group[0]!);
         const hasExtra = extra !== undefined;
         const parentIds = idsJson(group.map((k) => k.parentId));
-        const rows = pageStatement(request, hasExtra)
+        const rows = pageStatement(request, hasExtra, columns)
           .all({
             ids: parentIds,
             extra,
@@ -198,8 +212,9 @@ function lazy<T>(make: () => T): () => T {
 
 export function createLoaders(db: DB, viewer: Viewer) {
   const scope: ServiceScope = serviceScope(viewer);
-  const serviceScoped = scopeCondition(scope, peeringServices);
-  const eventScoped = scopeCondition(scope, prefixEvents);
+  // Built on first use: most operations use neither.
+  const serviceScoped = lazy(() => scopeCondition(scope, peeringServices));
+  const eventScoped = lazy(() => scopeCondition(scope, prefixEvents));
 
   const partner = lazy(
     () =>
@@ -298,31 +313,31 @@ export function createLoaders(db: DB, viewer: Viewer) {
   const peeringService = lazy(
     () =>
       new DataLoader<number, PeeringServiceRow | null>(async (ids) => {
-        const statement = preparedOnce(db, `peeringService:${serviceScoped.shape}`, () =>
+        const statement = preparedOnce(db, `peeringService:${serviceScoped().shape}`, () =>
           db
             .select()
             .from(peeringServices)
-            .where(and(inJson(peeringServices.id), serviceScoped.where))
+            .where(and(inJson(peeringServices.id), serviceScoped().where))
             .prepare(),
         );
-        return byId(ids, statement.all({ ids: idsJson(ids), scopeId: serviceScoped.scopeId }), (r) => r.id);
+        return byId(ids, statement.all({ ids: idsJson(ids), scopeId: serviceScoped().scopeId }), (r) => r.id);
       }),
   );
 
   const prefix = lazy(
     () =>
       new DataLoader<number, PrefixRow | null>(async (ids) => {
-        const statement = preparedOnce(db, `prefix:${serviceScoped.shape}`, () =>
+        const statement = preparedOnce(db, `prefix:${serviceScoped().shape}`, () =>
           db
             .select({ prefix: prefixes })
             .from(prefixes)
             .innerJoin(peeringServices, eq(peeringServices.id, prefixes.peeringServiceId))
-            .where(and(inJson(prefixes.id), serviceScoped.where))
+            .where(and(inJson(prefixes.id), serviceScoped().where))
             .prepare(),
         );
         return byId(
           ids,
-          statement.all({ ids: idsJson(ids), scopeId: serviceScoped.scopeId }).map((r) => r.prefix),
+          statement.all({ ids: idsJson(ids), scopeId: serviceScoped().scopeId }).map((r) => r.prefix),
           (r) => r.id,
         );
       }),
@@ -331,14 +346,14 @@ export function createLoaders(db: DB, viewer: Viewer) {
   const event = lazy(
     () =>
       new DataLoader<number, PrefixEventRecord | null>(async (seqs) => {
-        const statement = preparedOnce(db, `event:${eventScoped.shape}`, () =>
+        const statement = preparedOnce(db, `event:${eventScoped().shape}`, () =>
           db
             .select()
             .from(prefixEvents)
-            .where(and(inJson(prefixEvents.seq), eventScoped.where))
+            .where(and(inJson(prefixEvents.seq), eventScoped().where))
             .prepare(),
         );
-        return byId(seqs, statement.all({ ids: idsJson(seqs), scopeId: eventScoped.scopeId }), (r) => r.seq);
+        return byId(seqs, statement.all({ ids: idsJson(seqs), scopeId: eventScoped().scopeId }), (r) => r.seq);
       }),
   );
 
@@ -363,6 +378,7 @@ export function createLoaders(db: DB, viewer: Viewer) {
       table: prefixes,
       parent: prefixes.peeringServiceId,
       key: prefixes.id,
+      always: ['peeringServiceId', 'id'],
       parentOf: (r) => r.peeringServiceId,
       keyOf: (r) => r.id,
     }),
@@ -376,6 +392,7 @@ export function createLoaders(db: DB, viewer: Viewer) {
       table: prefixEvents,
       parent: prefixEvents.prefixId,
       key: prefixEvents.seq,
+      always: ['prefixId', 'seq'],
       parentOf: (r) => r.prefixId,
       keyOf: (r) => r.seq,
       extra: {

@@ -133,3 +133,63 @@ describe('DateTime input', () => {
     }
   });
 });
+
+describe('list pages read the columns of the fields asked for', () => {
+  const P = `fragment P on Prefix { id name prefix prefixKey validationState learnedType errorMessage validatedAt
+    expectedOriginAsns expectedUpstreamAsns createdAt peeringService { id } }`;
+  const S = `fragment S on PeeringService { id name customer { id } customerLocation { country } azureRegion
+    partner { id name } primaryPeeringLocation { id } backupPeeringLocation { id } provisioningState
+    tags { key value } createdAt prefixes(first: 5) { edges { cursor node { ...P } } } }`;
+
+  it('answers every field of a listed service and prefix as node(id:) does, whatever subset a query asks for', async () => {
+    const customer = await createCustomer(t);
+    const a = await serviceWithPrefix(t, { prefix: freshPrefix(), customer, expectedUpstreamAsns: [64510] });
+    const b = await serviceWithPrefix(t, { prefix: freshPrefix(), customer, backup: null });
+    await verifyPrefix(t, a);
+    const full = async (id: string) =>
+      (await t.ok(`query($id: ID!) { node(id: $id) { ...S } } ${S} ${P}`, { id }, customer.token)).node;
+    const services = [await full(a.serviceId), await full(b.serviceId)];
+    expect(services[0].prefixes.edges[0].node.validatedAt).not.toBeNull();
+    const listed = await t.ok(
+      `{ peeringServices(first: 10) { edges { node { ...S } } } } ${S} ${P}`,
+      {},
+      customer.token,
+    );
+    expect(listed.peeringServices.edges.map((e: any) => e.node)).toEqual(services);
+
+    // Subsets, through aliases, inline fragments, `nodes` and skipped fields.
+    const subset = await t.ok(
+      `{ peeringServices(first: 10) {
+          nodes { x: name ... on PeeringService { createdAt } partner { name } }
+          edges { node { id backupPeeringLocation { id } tags { key } provisioningState @skip(if: true)
+            prefixes(first: 5) { nodes { prefix expectedUpstreamAsns } edges { node { ... on Prefix { learnedType } } } } } }
+        } }`,
+      {},
+      customer.token,
+    );
+    expect(subset.peeringServices.nodes).toEqual(
+      services.map((s) => ({ x: s.name, createdAt: s.createdAt, partner: { name: s.partner.name } })),
+    );
+    expect(subset.peeringServices.edges.map((e: any) => e.node)).toEqual(
+      services.map((s) => ({
+        id: s.id,
+        backupPeeringLocation: s.backupPeeringLocation,
+        tags: s.tags,
+        prefixes: {
+          nodes: s.prefixes.edges.map((e: any) => ({
+            prefix: e.node.prefix,
+            expectedUpstreamAsns: e.node.expectedUpstreamAsns,
+          })),
+          edges: s.prefixes.edges.map((e: any) => ({ node: { learnedType: e.node.learnedType } })),
+        },
+      })),
+    );
+    // A field that reads what the column lists do not name (Prefix.latency) still gets its whole row.
+    const latency = await t.ok(
+      `{ peeringServices(first: 10) { nodes { prefixes(first: 5) { nodes { id latency(range: LAST_1_DAY, granularity: ONE_HOUR) { measuredPrefix } } } } } }`,
+      {},
+      customer.token,
+    );
+    expect(latency.peeringServices.nodes[0].prefixes.nodes[0].latency.measuredPrefix).toBeTruthy();
+  });
+});

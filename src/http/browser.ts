@@ -45,40 +45,50 @@ export function chooseEncoding(acceptEncoding: string | null): 'br' | 'gzip' | n
 export function useCompression(): Plugin {
   const cache = new Map<string, Buffer>();
   return {
-    async onResponse({ request, response, setResponse, fetchAPI }) {
+    // Not async: a response left as it is (no accepted encoding) costs no promise.
+    onResponse({ request, response, setResponse, fetchAPI }) {
       const type = response.headers.get('content-type') ?? '';
       if (!response.body || response.headers.has('content-encoding') || !COMPRESSIBLE.test(type)) return;
       const encoding = chooseEncoding(request.headers.get('accept-encoding'));
       if (!encoding) return;
-      const body = Buffer.from(await response.arrayBuffer());
-      const headers = new fetchAPI.Headers(response.headers);
-      headers.append('vary', 'Accept-Encoding');
-      let out: Buffer = body;
-      if (body.length >= MIN_BYTES) {
-        const isPage = type.startsWith('text/html');
-        const key = isPage ? `${encoding}:${body.length}:${body.subarray(0, 64).toString('hex')}` : null;
-        const cached = key ? cache.get(key) : undefined;
-        out =
-          cached ??
-          (encoding === 'br'
-            ? brotliCompressSync(body, {
-                params: {
-                  [constants.BROTLI_PARAM_QUALITY]: isPage ? 9 : 4,
-                  [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-                },
-              })
-            : gzipSync(body, { level: 6 }));
-        if (key && !cached) cache.set(key, out);
-        headers.set('content-encoding', encoding);
-      }
-      headers.set('content-length', String(out.length));
-      setResponse(
-        new fetchAPI.Response(new Uint8Array(out), {
-          status: response.status,
-          statusText: response.statusText,
-          headers,
-        }),
-      );
+      return compress(encoding, type, response, setResponse, fetchAPI);
     },
   };
+  async function compress(
+    encoding: 'br' | 'gzip',
+    type: string,
+    response: Response,
+    setResponse: (response: Response) => void,
+    fetchAPI: { Headers: typeof Headers; Response: typeof Response },
+  ): Promise<void> {
+    const body = Buffer.from(await response.arrayBuffer());
+    const headers = new fetchAPI.Headers(response.headers);
+    headers.append('vary', 'Accept-Encoding');
+    let out: Buffer = body;
+    if (body.length >= MIN_BYTES) {
+      const isPage = type.startsWith('text/html');
+      const key = isPage ? `${encoding}:${body.length}:${body.subarray(0, 64).toString('hex')}` : null;
+      const cached = key ? cache.get(key) : undefined;
+      out =
+        cached ??
+        (encoding === 'br'
+          ? brotliCompressSync(body, {
+              params: {
+                [constants.BROTLI_PARAM_QUALITY]: isPage ? 9 : 4,
+                [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+              },
+            })
+          : gzipSync(body, { level: 6 }));
+      if (key && !cached) cache.set(key, out);
+      headers.set('content-encoding', encoding);
+    }
+    headers.set('content-length', String(out.length));
+    setResponse(
+      new fetchAPI.Response(new Uint8Array(out), {
+        status: response.status,
+        statusText: response.statusText,
+        headers,
+      }),
+    );
+  }
 }

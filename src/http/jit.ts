@@ -5,7 +5,6 @@ import {
   type ExecutionResult,
   type FieldNode,
   GraphQLError,
-  getVariableValues,
   Kind,
   type OperationDefinitionNode,
   type SourceLocation,
@@ -46,32 +45,43 @@ function fieldNodesAt(document: DocumentNode, locations: readonly SourceLocation
  * - documents holding more than one operation (the plugin keeps one compiled operation per document, whatever
  *   `operationName` asks for);
  * - variables that do not coerce (the executor answers 400 with the path inside the variable; graphql-jit answers
- *   200 and names nested input fields as if they were variables).
+ *   200 and names nested input fields as if they were variables). graphql-jit coerces the variables first and answers
+ *   only `errors`, without `data`, when they do not coerce (the only answer without `data` once a document compiled);
+ *   such an answer is replaced by the executor's, so variables are coerced once per request, not twice.
  *
  * graphql-jit's field errors carry `locations` but no AST nodes, and yoga rebuilds errors from their nodes; they are
  * given their field nodes back (and `errors` comes first in the result again), so a field error reads as before.
  */
 export function useCompiledExecution(): Plugin {
-  const jit = useGraphQlJit(
-    {},
-    {
-      enableIf: (args: ExecutionArgs) => {
-        const operation = compilableOperation(args.document);
-        if (!operation) return false;
-        if (!operation.variableDefinitions?.length) return true;
-        return !getVariableValues(args.schema, operation.variableDefinitions, args.variableValues ?? {}).errors;
-      },
-    },
-  ) as Plugin;
+  const compilable = new WeakMap<DocumentNode, boolean>();
+  const isCompilable = (document: DocumentNode) => {
+    let known = compilable.get(document);
+    if (known === undefined) {
+      known = compilableOperation(document) != null;
+      compilable.set(document, known);
+    }
+    return known;
+  };
+  const jit = useGraphQlJit({}, { enableIf: (args: ExecutionArgs) => isCompilable(args.document) }) as Plugin;
   return {
     onPluginInit({ addPlugin }) {
       addPlugin(jit);
     },
-    onExecute({ args }) {
+    // Runs before graphql-jit's onExecute (added after this plugin), so `executeFn` is still yoga's executor.
+    onExecute({ args, executeFn }) {
+      if (!isCompilable(args.document)) return;
       return {
         onExecuteDone({ result, setResult }) {
           if (Symbol.asyncIterator in (result as object)) return;
-          const restored = withFieldNodes(result as ExecutionResult, args.document);
+          const single = result as ExecutionResult;
+          if (single.errors?.length && !('data' in single)) {
+            // The variables did not coerce: the executor's answer.
+            const answer = executeFn(args) as unknown;
+            if (answer instanceof Promise) return answer.then((r) => setResult(r as never));
+            setResult(answer as never);
+            return;
+          }
+          const restored = withFieldNodes(single, args.document);
           if (restored !== result) setResult(restored as never);
         },
       };

@@ -1,8 +1,9 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type DataLoader from 'dataloader';
-import { GraphQLError, Kind } from 'graphql';
+import { type FieldNode, GraphQLError, type GraphQLResolveInfo, Kind, type SelectionSetNode } from 'graphql';
 import { isAsn } from '../domain/bgp.js';
 import { USER_ERROR_CODES, type UserError } from '../errors.js';
+import { type ColumnSet, columnSet } from '../services/pagination.js';
 import { builder } from './builder.js';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -100,10 +101,9 @@ export const UserErrorRef = builder.objectRef<UserError>('UserError').implement(
   description:
     "An expected failure of a mutation, returned as data in the payload's `userErrors` (HTTP 200, no GraphQL error).",
   fields: (t) => ({
-    code: t.field({
+    code: t.expose('code', {
       type: UserErrorCodeEnum,
       description: 'What kind of failure, for programs.',
-      resolve: (e) => e.code,
     }),
     field: t.stringList({
       nullable: true,
@@ -225,4 +225,80 @@ export function orderInput<const F extends string>(
       }),
     }),
   });
+}
+
+/** Names of the fields a selection set asks for, fragments followed. */
+function selectedFieldNames(
+  selections: SelectionSetNode | undefined,
+  info: GraphQLResolveInfo,
+  names: Set<string>,
+  seen: Set<string>,
+): void {
+  for (const selection of selections?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) selectedFieldNames(selection.selectionSet, info, names, seen);
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      selectedFieldNames(info.fragments[selection.name.value]?.selectionSet, info, names, seen);
+    }
+  }
+}
+
+/** The selection sets of the fields named `name` in `selections` (fragments followed). */
+function subSelections(
+  selections: SelectionSetNode | undefined,
+  name: string,
+  info: GraphQLResolveInfo,
+  out: SelectionSetNode[],
+  seen: Set<string>,
+): void {
+  for (const selection of selections?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value === name && selection.selectionSet) out.push(selection.selectionSet);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) subSelections(selection.selectionSet, name, info, out, seen);
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      subSelections(info.fragments[selection.name.value]?.selectionSet, name, info, out, seen);
+    }
+  }
+}
+
+const connectionColumnsCache = new WeakMap<readonly FieldNode[], ColumnSet | null>();
+
+/**
+ * The row columns the items of a connection field need: the columns (`columnsOf`) of every field asked for on its
+ * items (`edges { node }` and `nodes`), plus `always`; null (the whole row) when a field asked for is not in
+ * `columnsOf`. @skip and @include are not evaluated (a skipped field still counts), so the answer depends on the
+ * document only and is kept per field node list.
+ */
+export function connectionColumns(
+  info: GraphQLResolveInfo,
+  columnsOf: Readonly<Record<string, readonly string[]>>,
+  always: readonly string[],
+): ColumnSet | null {
+  const cached = connectionColumnsCache.get(info.fieldNodes);
+  if (cached !== undefined) return cached;
+  const items: SelectionSetNode[] = [];
+  for (const field of info.fieldNodes) {
+    const edges: SelectionSetNode[] = [];
+    subSelections(field.selectionSet, 'edges', info, edges, new Set());
+    for (const edge of edges) subSelections(edge, 'node', info, items, new Set());
+    subSelections(field.selectionSet, 'nodes', info, items, new Set());
+  }
+  const fields = new Set<string>();
+  for (const item of items) selectedFieldNames(item, info, fields, new Set());
+  const columns = new Set(always);
+  let result: ColumnSet | null = null;
+  let known = true;
+  for (const field of fields) {
+    const needs = field === '__typename' ? [] : Object.hasOwn(columnsOf, field) ? columnsOf[field] : undefined;
+    if (!needs) {
+      known = false;
+      break;
+    }
+    for (const column of needs) columns.add(column);
+  }
+  if (known) result = columnSet(columns);
+  connectionColumnsCache.set(info.fieldNodes, result);
+  return result;
 }

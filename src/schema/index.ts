@@ -28,7 +28,7 @@ import './feeds/queries.js';
  * Served as defined: enum values keep their meaningful order in introspection (EventLevel from INFORMATION to
  * CRITICAL, LatencyRange from 6 hours to 30 days), where sorting would list CRITICAL first and 12h after 7d.
  */
-export const schema = encodeNodeIdsInPlace(builder.toSchema({ sortSchema: false }));
+export const schema = readRelayPropertiesInline(encodeNodeIdsInPlace(builder.toSchema({ sortSchema: false })));
 
 /**
  * plugin-relay resolves every `id` of a Node type through an async function, so each object with an `id` in an answer
@@ -51,6 +51,33 @@ function encodeNodeIdsInPlace(built: GraphQLSchema): GraphQLSchema {
       }
       return original(parent, args, context, info);
     };
+  }
+  return built;
+}
+
+/**
+ * plugin-relay gives every connection's `edges` and `pageInfo` and every edge's `node` a resolver that reads the
+ * property of the same name (`(parent) => parent.node`), which is what a field without a resolver does. Without one,
+ * graphql-jit reads the property inline instead of calling a function with a resolve-info object built for it: about
+ * 350 calls and objects fewer for a dashboard of 50 services and 250 prefixes. A resolver that reads anything else
+ * (checked by handing it a probe) is kept.
+ */
+function readRelayPropertiesInline(built: GraphQLSchema): GraphQLSchema {
+  const relayFields: Record<string, string[]> = { Connection: ['edges', 'pageInfo'], Edge: ['node'] };
+  for (const type of Object.values(built.getTypeMap())) {
+    if (!isObjectType(type)) continue;
+    const suffix = type.name.endsWith('Connection') ? 'Connection' : type.name.endsWith('Edge') ? 'Edge' : null;
+    if (!suffix) continue;
+    for (const name of relayFields[suffix]!) {
+      const field = type.getFields()[name];
+      if (!field?.resolve) continue;
+      const probe = {};
+      let readsProperty = false;
+      try {
+        readsProperty = field.resolve({ [name]: probe }, {}, undefined, undefined as never) === probe;
+      } catch {}
+      if (readsProperty) field.resolve = undefined;
+    }
   }
   return built;
 }

@@ -9,14 +9,19 @@ import type { Viewer } from './viewer.js';
 
 const TOKEN_PREFIX = 'pw_';
 
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256(token).toString('hex');
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+/** The configured OPERATOR_TOKEN's digest, kept while the setting stays the same (it is read per request). */
+let operatorDigest: { token: string; digest: Buffer } | undefined;
+
+/** Whether a presented token's digest is the operator token's, compared in constant time. */
+function isOperatorToken(digest: Buffer, operatorToken: string): boolean {
+  if (operatorDigest?.token !== operatorToken) operatorDigest = { token: operatorToken, digest: sha256(operatorToken) };
+  return timingSafeEqual(digest, operatorDigest.digest);
 }
 
 /** A token's record as clients may see it: every column but the hash. */
@@ -105,8 +110,11 @@ export function viewerFromAuthorization(
   if (authorization == null || authorization === '') return { role: 'ANONYMOUS' };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1]) throw new AuthenticationError('Malformed Authorization: expected "Bearer <token>"');
-  const token = match[1];
-  if (deps.env.OPERATOR_TOKEN && sameSecret(token, deps.env.OPERATOR_TOKEN)) return { role: 'OPERATOR', tokenId: null };
+  // One digest per request: compared with the operator token's, and its hex is the stored hash (hashToken).
+  const digest = sha256(match[1]);
+  if (deps.env.OPERATOR_TOKEN && isOperatorToken(digest, deps.env.OPERATOR_TOKEN)) {
+    return { role: 'OPERATOR', tokenId: null };
+  }
   const byHash = preparedOnce(deps.db, 'apiTokenByHash', () =>
     deps.db
       .select()
@@ -114,7 +122,7 @@ export function viewerFromAuthorization(
       .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
       .prepare(),
   );
-  const row = byHash.get({ hash: hashToken(token) });
+  const row = byHash.get({ hash: digest.toString('hex') });
   const now = deps.clock.now();
   const refusal = tokenRefusal(row, now);
   if (refusal || !row) throw new AuthenticationError(refusal?.message ?? 'Invalid or revoked token');

@@ -1,4 +1,4 @@
-import { and, asc, desc, gt, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, getTableColumns, gt, lt, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { DB } from '../db/client.js';
 import { preparedOnce } from '../db/prepared.js';
@@ -45,6 +45,27 @@ export interface Connection<T> {
   totalCount: number;
 }
 
+/**
+ * A subset of a table's columns to read, by property name (as drizzle maps them), in a stable order; `key` names the
+ * set (it becomes part of a prepared statement's name). null where a function takes one: every column.
+ */
+export interface ColumnSet {
+  readonly names: readonly string[];
+  readonly key: string;
+}
+
+export function columnSet(names: Iterable<string>): ColumnSet {
+  const sorted = [...new Set(names)].sort();
+  return { names: sorted, key: sorted.join(',') };
+}
+
+/** The table's columns of `columns` (all of them for null), as a drizzle selection. */
+export function selectedColumns(table: SQLiteTable, columns: ColumnSet | null): Record<string, SQLiteColumn> {
+  const all = getTableColumns(table) as Record<string, SQLiteColumn>;
+  if (!columns) return all;
+  return Object.fromEntries(columns.names.map((name) => [name, all[name]!]));
+}
+
 export function encodeCursor(kind: string, key: number): string {
   return Buffer.from(`${kind}:${key}`, 'utf8').toString('base64url');
 }
@@ -87,9 +108,37 @@ export function pageRequest(
   };
 }
 
+/** An edge whose cursor is encoded when read: most pages are read without their cursors. */
+class PageEdge<T> implements Edge<T> {
+  constructor(
+    private readonly kind: string,
+    private readonly key: number,
+    readonly node: T,
+  ) {}
+  get cursor(): string {
+    return encodeCursor(this.kind, this.key);
+  }
+}
+
+/** Page info whose cursors are encoded when read. */
+class PageInfo<T> {
+  constructor(
+    private readonly edges: Edge<T>[],
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+  ) {}
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+  get endCursor(): string | null {
+    return this.edges.at(-1)?.cursor ?? null;
+  }
+}
+
 /**
  * Builds the connection from rows fetched with limit + 1 in the request's direction. `totalCount` may be a function:
- * it then runs only if a client reads the field (a `count(*)` nobody asked for is not free).
+ * it then runs only if a client reads the field (a `count(*)` nobody asked for is not free). Cursors are encoded when
+ * read.
  */
 export function buildConnection<T>(
   kind: string,
@@ -101,16 +150,11 @@ export function buildConnection<T>(
   const hasMore = rows.length > request.limit;
   const page = rows.slice(0, request.limit);
   if (request.backwards) page.reverse();
-  const edges = page.map((node) => ({ cursor: encodeCursor(kind, keyOf(node)), node }));
+  const edges: Edge<T>[] = page.map((node) => new PageEdge(kind, keyOf(node), node));
   let count = typeof totalCount === 'number' ? totalCount : null;
   return {
     edges,
-    pageInfo: {
-      hasNextPage: request.backwards ? false : hasMore,
-      hasPreviousPage: request.backwards ? hasMore : false,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
+    pageInfo: new PageInfo(edges, request.backwards ? false : hasMore, request.backwards ? hasMore : false),
     get totalCount() {
       count ??= (totalCount as () => number)();
       return count;
@@ -143,9 +187,10 @@ interface KeysetSpec<Row> {
   where: SQL | undefined;
   /**
    * Set when `where` compares with placeholders only: the page and count statements are then prepared once per
-   * database for this shape (a name for which conditions `where` has), and `values` fills the placeholders.
+   * database for this shape (a name for which conditions `where` has), and `values` fills the placeholders. `columns`
+   * (null or absent: all) are the columns the page's rows are read with; those rows have only these properties.
    */
-  prepared?: { shape: string; values: Record<string, unknown> };
+  prepared?: { shape: string; values: Record<string, unknown>; columns?: ColumnSet | null };
 }
 
 /** One keyset page of `table` ordered by the integer `key` column, with the filter's total count. */
@@ -166,18 +211,18 @@ export function keysetPage<Row>(db: DB, spec: KeysetSpec<Row>, request: PageRequ
 function preparedKeysetPage<Row>(
   db: DB,
   spec: KeysetSpec<Row>,
-  { shape, values }: { shape: string; values: Record<string, unknown> },
+  { shape, values, columns = null }: { shape: string; values: Record<string, unknown>; columns?: ColumnSet | null },
   request: PageRequest,
 ): Connection<Row> {
   const name = `keyset:${spec.kind}:${shape}`;
   const bounds = `${request.afterKey != null}:${request.beforeKey != null}:${request.backwards}:${request.descending}`;
-  const page = preparedOnce(db, `${name}:page:${bounds}`, () => {
+  const page = preparedOnce(db, `${name}:page:${bounds}:${columns?.key ?? '*'}`, () => {
     const { where, order } = keysetBounds(spec.key, request, {
       after: sql.placeholder('after'),
       before: sql.placeholder('before'),
     });
     return db
-      .select()
+      .select(selectedColumns(spec.table, columns))
       .from(spec.table)
       .where(and(spec.where, where))
       .orderBy(order)

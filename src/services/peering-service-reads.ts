@@ -2,7 +2,7 @@ import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { DB } from '../db/client.js';
 import { countries, customerLocations, peeringServices } from '../db/schema.js';
-import { type Connection, keysetPage, type PageRequest } from './pagination.js';
+import { type ColumnSet, type Connection, keysetPage, type PageRequest } from './pagination.js';
 import type { PeeringServiceRow } from './peering-services.js';
 import { containsPattern } from './search.js';
 import type { ServiceScope } from './viewer.js';
@@ -35,11 +35,16 @@ export function scopeCondition(
   return { shape: 'none', where: sql`0`, scopeId: 0 };
 }
 
+/**
+ * One page of the peering services the scope may see. With `columns`, the rows are read with those columns only (they
+ * must include `id`) and have only those properties.
+ */
 export function listPeeringServices(
   db: DB,
   scope: ServiceScope,
   filter: PeeringServiceFilter,
   request: PageRequest,
+  columns: ColumnSet | null = null,
 ): Connection<PeeringServiceRow> {
   // Conditions on placeholders, so that each combination of filters is one statement prepared once.
   const scoped = scopeCondition(scope, peeringServices);
@@ -73,7 +78,7 @@ export function listPeeringServices(
       key: peeringServices.id,
       keyOf: (r) => r.id,
       where,
-      prepared: { shape, values },
+      prepared: { shape, values, columns },
     },
     request,
   );

@@ -48,11 +48,10 @@ builder.node(PartnerRef, {
   loadMany: async (ids, ctx) => loadNodes(ctx.loaders.partner, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Published name, unique (case-insensitive), e.g. AMS-IX.' }),
-    kind: t.field({ type: PartnerKindEnum, description: 'ISP or IXP.', resolve: (p) => p.kind }),
-    asn: t.field({
+    kind: t.expose('kind', { type: PartnerKindEnum, description: 'ISP or IXP.' }),
+    asn: t.expose('asn', {
       type: AsnScalar,
       description: "The partner's ASN (for an IXP: its route server ASN).",
-      resolve: (p) => p.asn,
     }),
     markets: t.exposeStringList('markets', { description: 'Markets as published, e.g. Europe, Japan, North America.' }),
     peeringLocations: t.field({
@@ -119,18 +118,16 @@ builder.node(PeeringSessionRef, {
       description: "The partner's address on the session, as it appears as `peer` in route updates.",
     }),
     demo: t.exposeBoolean('demo', { description: 'True for the synthetic sessions seeded with the demo catalogue.' }),
-    state: t.field({
+    state: t.expose('state', {
       type: BgpSessionStateEnum,
       description:
         'BGP session state as last reported by a feed (RIS_PEER_STATE, ExaBGP state messages). DOWN withdraws every ' +
         'route learned on it.',
-      resolve: (s) => s.state,
     }),
-    stateChangedAt: t.field({
+    stateChangedAt: t.expose('stateChangedAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When the state last changed (the BGP time of the report). null while UNKNOWN.',
-      resolve: (s) => s.stateChangedAt,
     }),
   }),
 });
@@ -150,10 +147,9 @@ export const CountryRef = builder.objectRef<{ name: string; locations: CustomerL
   description: 'A country of the customer location catalogue (public).',
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Country name in English, as createPeeringService expects it.' }),
-    locations: t.field({
+    locations: t.expose('locations', {
       type: [CustomerLocationRef],
       description: 'Its customer locations (states/provinces), by state name.',
-      resolve: (c) => c.locations,
     }),
   }),
 });

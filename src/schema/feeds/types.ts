@@ -28,7 +28,7 @@ export const FeedRef = builder.objectRef<FeedView>('Feed').implement({
     name: t.exposeString('name', {
       description: 'RIS_LIVE: the endpoint host. EXABGP: the bridge host name. HTTP: the collector `host`.',
     }),
-    kind: t.field({ type: FeedKindEnum, description: 'How the feed reaches peerwatch.', resolve: (f) => f.kind }),
+    kind: t.expose('kind', { type: FeedKindEnum, description: 'How the feed reaches peerwatch.' }),
     connected: t.boolean({
       nullable: true,
       description:

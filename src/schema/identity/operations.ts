@@ -60,11 +60,10 @@ const CreateApiTokenPayload = builder
         nullable: true,
         description: 'Send as `Authorization: Bearer <token>`. Shown only here, once.',
       }),
-      apiToken: t.field({
+      apiToken: t.expose('apiToken', {
         type: ApiTokenRef,
         nullable: true,
         description: "The token's record (its id revokes it).",
-        resolve: (p) => p.apiToken,
       }),
       userErrors: t.field({ type: [UserErrorRef], description: USER_ERRORS_DESCRIPTION, resolve: (p) => p.userErrors }),
     }),

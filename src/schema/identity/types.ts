@@ -34,10 +34,9 @@ builder.node(CustomerRef, {
   loadMany: async (ids, ctx) => loadNodes(ctx.loaders.customer, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Unique name (case-insensitive), [A-Za-z0-9_.-]{1,63}.' }),
-    createdAt: t.field({
+    createdAt: t.expose('createdAt', {
       type: 'DateTime',
       description: 'When the customer was created.',
-      resolve: (c) => c.createdAt,
     }),
   }),
 });

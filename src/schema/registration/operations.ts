@@ -15,6 +15,7 @@ import { requireReader } from '../../services/viewer.js';
 import { builder, type PothosTypes } from '../builder.js';
 import {
   AsnScalar,
+  connectionColumns,
   decodeId,
   orderInput,
   payloadType,
@@ -22,7 +23,13 @@ import {
   USER_ERRORS_DESCRIPTION,
   UserErrorRef,
 } from '../common.js';
-import { PeeringServiceRef, PrefixConnectionRef, PrefixRef, PrefixValidationStateEnum } from './types.js';
+import {
+  PEERING_SERVICE_COLUMNS,
+  PeeringServiceRef,
+  PrefixConnectionRef,
+  PrefixRef,
+  PrefixValidationStateEnum,
+} from './types.js';
 
 const PeeringServiceOrder = orderInput(
   'PeeringServiceOrder',
@@ -241,10 +248,9 @@ const PartnerPrefixRegistrationRef = builder.objectRef<Registration>('PartnerPre
   fields: (t) => ({
     prefix: t.exposeString('prefix', { description: 'The registered prefix, normalised CIDR.' }),
     prefixKey: t.exposeString('prefixKey', { description: 'A UUID v4 to give to the customer.' }),
-    createdAt: t.field({
+    createdAt: t.expose('createdAt', {
       type: 'DateTime',
       description: 'When the prefix was first registered (kept when it is registered again).',
-      resolve: (r) => r.createdAt,
     }),
   }),
 });
@@ -297,7 +303,7 @@ builder.queryField('peeringServices', (t) =>
           description: 'Default: oldest first. `{ field: CREATED_AT, direction: DESC }` for the newest first.',
         }),
       },
-      resolve: (_root, args, ctx) => {
+      resolve: (_root, args, ctx, info) => {
         requireReader(ctx.viewer);
         const request = pageRequest(SERVICE_CURSOR_KIND, args, undefined, args.orderBy?.direction);
         const filter = args.filter ?? {};
@@ -306,6 +312,7 @@ builder.queryField('peeringServices', (t) =>
           ctx.loaders.scope,
           { ...filter, partnerId: idOrMissing(filter.partnerId, 'Partner') },
           request,
+          connectionColumns(info, PEERING_SERVICE_COLUMNS, ['id']),
         );
       },
     },

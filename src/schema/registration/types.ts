@@ -5,7 +5,7 @@ import { pageRequest } from '../../services/pagination.js';
 import type { PeeringServiceRow, Tag } from '../../services/peering-services.js';
 import { builder } from '../builder.js';
 import { CustomerLocationRef, PartnerRef, PeeringLocationRef } from '../catalogue/types.js';
-import { AsnScalar, loadNodes, required } from '../common.js';
+import { AsnScalar, connectionColumns, loadNodes, required } from '../common.js';
 import { CustomerRef } from '../identity/types.js';
 
 /** Said of the enum values kept from Azure's Peering Service model that peerwatch never produces. */
@@ -77,6 +77,41 @@ export const TagRef = builder.objectRef<Tag>('Tag').implement({
 export const PeeringServiceRef = builder.objectRef<PeeringServiceRow>('PeeringService');
 export const PrefixRef = builder.objectRef<PrefixRow>('Prefix');
 
+/**
+ * The row columns each PeeringService field reads. A list page reads only the columns of the fields asked for; a
+ * field missing here (add it with its fields) makes the page read whole rows.
+ */
+export const PEERING_SERVICE_COLUMNS: Readonly<Record<string, readonly (keyof PeeringServiceRow)[]>> = {
+  id: ['id'],
+  name: ['name'],
+  customer: ['customerId'],
+  customerLocation: ['customerLocationId'],
+  azureRegion: ['customerLocationId'],
+  partner: ['partnerId'],
+  primaryPeeringLocation: ['primaryPeeringLocationId'],
+  backupPeeringLocation: ['backupPeeringLocationId'],
+  provisioningState: ['provisioningState'],
+  tags: ['tags'],
+  createdAt: ['createdAt'],
+  prefixes: ['id'],
+};
+
+/** The row columns each Prefix field reads, as PEERING_SERVICE_COLUMNS. */
+export const PREFIX_COLUMNS: Readonly<Record<string, readonly (keyof PrefixRow)[]>> = {
+  id: ['id'],
+  name: ['name'],
+  prefix: ['prefix'],
+  prefixKey: ['prefixKey'],
+  validationState: ['validationState'],
+  learnedType: ['learnedType'],
+  errorMessage: ['errorMessage'],
+  validatedAt: ['validatedAt'],
+  expectedOriginAsns: ['expectedOriginAsns'],
+  expectedUpstreamAsns: ['expectedUpstreamAsns'],
+  createdAt: ['createdAt'],
+  peeringService: ['peeringServiceId'],
+};
+
 /** Shared by PeeringService.prefixes and Query.prefixes. */
 export const PrefixConnectionRef = builder.connectionObject(
   {
@@ -137,19 +172,22 @@ builder.node(PeeringServiceRef, {
       resolve: (s, _a, ctx) =>
         s.backupPeeringLocationId == null ? null : ctx.loaders.peeringLocation.load(s.backupPeeringLocationId),
     }),
-    provisioningState: t.field({
+    provisioningState: t.expose('provisioningState', {
       type: ProvisioningStateEnum,
       description: 'Always SUCCEEDED in peerwatch (writes are synchronous).',
-      resolve: (s) => s.provisioningState,
     }),
-    tags: t.field({ type: [TagRef], description: 'Labels, in the order given (at most 50).', resolve: (s) => s.tags }),
-    createdAt: t.field({ type: 'DateTime', description: 'When the service was created.', resolve: (s) => s.createdAt }),
+    tags: t.expose('tags', { type: [TagRef], description: 'Labels, in the order given (at most 50).' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the service was created.' }),
     prefixes: t.connection(
       {
         type: PrefixRef,
         description: 'The registered prefixes, oldest first. `first`/`last` are 1..100 (default 20).',
-        resolve: (s, args, ctx) =>
-          ctx.loaders.servicePrefixes.load({ parentId: s.id, request: pageRequest(PREFIX_CURSOR_KIND, args) }),
+        resolve: (s, args, ctx, info) =>
+          ctx.loaders.servicePrefixes.load({
+            parentId: s.id,
+            request: pageRequest(PREFIX_CURSOR_KIND, args),
+            columns: connectionColumns(info, PREFIX_COLUMNS, ['id']),
+          }),
       },
       PrefixConnectionRef,
     ),
@@ -169,44 +207,38 @@ builder.node(PrefixRef, {
       description:
         'The key (UUID v4) the partner issued with registerPartnerPrefix, as given when the prefix was added.',
     }),
-    validationState: t.field({
+    validationState: t.expose('validationState', {
       type: PrefixValidationStateEnum,
       description:
         'Whether the partner announces the prefix to Microsoft as Peering Service requires. Starts PENDING; ' +
         'changes are pushed by the prefixValidationChanged subscription.',
-      resolve: (p) => p.validationState,
     }),
-    learnedType: t.field({
+    learnedType: t.expose('learnedType', {
       type: LearnedTypeEnum,
       description: 'VIA_SERVICE_PROVIDER while VERIFIED or WARNING, otherwise NONE.',
-      resolve: (p) => p.learnedType,
     }),
     errorMessage: t.exposeString('errorMessage', {
       nullable: true,
       description:
         "Why the prefix is not VERIFIED, in Azure's wording plus the session and detail; null when it is VERIFIED or PENDING.",
     }),
-    validatedAt: t.field({
+    validatedAt: t.expose('validatedAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When the validation state last changed; null until it first leaves PENDING.',
-      resolve: (p) => p.validatedAt,
     }),
-    expectedOriginAsns: t.field({
+    expectedOriginAsns: t.expose('expectedOriginAsns', {
       type: [AsnScalar],
       description:
         'Expected origin ASNs. When none were given, the origin seen at first verification is recorded here.',
-      resolve: (p) => p.expectedOriginAsns,
     }),
-    expectedUpstreamAsns: t.field({
+    expectedUpstreamAsns: t.expose('expectedUpstreamAsns', {
       type: [AsnScalar],
       description: 'ASNs allowed next to the origin besides the partner. Empty: no route-leak check.',
-      resolve: (p) => p.expectedUpstreamAsns,
     }),
-    createdAt: t.field({
+    createdAt: t.expose('createdAt', {
       type: 'DateTime',
       description: 'When the prefix was registered.',
-      resolve: (p) => p.createdAt,
     }),
     peeringService: t.field({
       type: PeeringServiceRef,

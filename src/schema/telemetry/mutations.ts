@@ -102,12 +102,11 @@ const IngestPayload = builder.objectRef<IngestResult>('IngestPayload').implement
         'Accepted items that concern nothing watched and were dropped: latency samples from outside every registered ' +
         'prefix, route updates from peers that are not partner sessions about prefixes nobody registered.',
     }),
-    userErrors: t.field({
+    userErrors: t.expose('userErrors', {
       type: [UserErrorRef],
       description:
         'One per rejected item, or a single FORBIDDEN (not COLLECTOR or OPERATOR) or LIMIT_EXCEEDED (batch over 10,000) ' +
         'for the whole batch.',
-      resolve: (p) => p.userErrors,
     }),
   }),
 });

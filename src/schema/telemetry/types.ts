@@ -120,20 +120,18 @@ builder.node(PrefixEventRef, {
       description: 'Opaque, strictly increasing; pass it as `after` to resume a stream or a page.',
       resolve: (e) => encodeCursor(EVENT_CURSOR_KIND, e.seq),
     }),
-    occurredAt: t.field({
+    occurredAt: t.expose('occurredAt', {
       type: 'DateTime',
       description:
         "When the routing change happened: the BGP update's own timestamp (for latency events, the end of the " +
         'bucket; for a validation timeout, when it was noticed). A replay of recorded history carries its original ' +
         'time here.',
-      resolve: (e) => e.occurredAt,
     }),
-    recordedAt: t.field({
+    recordedAt: t.expose('recordedAt', {
       type: 'DateTime',
       description:
         'When peerwatch recorded the event (its arrival). Retention counts from here, so replayed history stays ' +
         'queryable for EVENT_RETENTION_DAYS after it arrived.',
-      resolve: (e) => e.recordedAt,
     }),
     type: t.field({
       type: PrefixEventTypeEnum,
@@ -143,10 +141,9 @@ builder.node(PrefixEventRef, {
     azureEventType: t.exposeString('azureEventType', {
       description: 'The Azure event type name where one exists (e.g. PrefixOriginAsChangeEvent), else the type.',
     }),
-    level: t.field({
+    level: t.expose('level', {
       type: EventLevelEnum,
       description: 'Severity, fixed per type (VALIDATION_STATE_CHANGED: by the new state).',
-      resolve: (e) => e.level,
     }),
     summary: t.exposeString('summary', { description: 'One line for lists and notifications, in English.' }),
     description: t.exposeString('description', {
@@ -162,26 +159,23 @@ builder.node(PrefixEventRef, {
         'The prefix as observed (may be a more-specific of the registered one; for latency events, the /24 or /48 ' +
         'it was measured at).',
     }),
-    observedOriginAsn: t.field({
+    observedOriginAsn: t.expose('observedOriginAsn', {
       type: AsnScalar,
       nullable: true,
       description:
         'The origin AS of the route behind this event (null for events not about one route: withdrawals, visibility, ' +
         'validation, latency).',
-      resolve: (e) => e.observedOriginAsn,
     }),
-    expectedOriginAsns: t.field({
+    expectedOriginAsns: t.expose('expectedOriginAsns', {
       type: [AsnScalar],
       description: "The prefix's expected origin ASNs when the event was recorded.",
-      resolve: (e) => e.expectedOriginAsns,
     }),
-    asPath: t.field({
+    asPath: t.expose('asPath', {
       type: [AsnScalar],
       nullable: true,
       description:
         'The AS path of the route behind this event, nearest AS first, origin last (AS_SETs flattened); null when the ' +
         'event is not about one route.',
-      resolve: (e) => e.asPath,
     }),
     peersSeen: t.exposeInt('peersSeen', {
       nullable: true,
@@ -214,10 +208,9 @@ export const LatencyBucketRef = builder.objectRef<SeriesBucket>('LatencyBucket')
   description:
     'Round-trip times in one time bucket. Percentiles come from a DDSketch (within 1% of exact); min/max/count are exact.',
   fields: (t) => ({
-    start: t.field({
+    start: t.expose('start', {
       type: 'DateTime',
       description: 'Start of the bucket (UTC); it covers [start, start + 5 minutes or 1 hour).',
-      resolve: (b) => b.start,
     }),
     sampleCount: t.exposeInt('sampleCount', { description: 'How many samples fell in the bucket (at least 1).' }),
     p50Ms: t.exposeFloat('p50Ms', { description: 'Median round-trip time, in milliseconds.' }),
@@ -235,15 +228,13 @@ export const LatencySeriesRef = builder.objectRef<LatencySeries>('LatencySeries'
       description:
         'Latency is reported at /24 (IPv4) or /48 (IPv6) at the finest; this is the prefix it was measured at.',
     }),
-    granularity: t.field({
+    granularity: t.expose('granularity', {
       type: LatencyGranularityEnum,
       description: 'The bucket width used (the one asked for, or the default for the range).',
-      resolve: (s) => s.granularity,
     }),
-    buckets: t.field({
+    buckets: t.expose('buckets', {
       type: [LatencyBucketRef],
       description: 'Buckets that have samples, oldest first; a period without samples has no bucket (no gap filler).',
-      resolve: (s) => s.buckets,
     }),
   }),
 });
