@@ -19,6 +19,9 @@ import type { RawData, WebSocket, WebSocketServer } from 'ws';
  */
 export const SEND_HIGH_WATER = 64 * 1024;
 
+/** Keep-alive pings go out in slices, one slice every this many milliseconds (see createGraphQLWsServer). */
+const PING_TICK_MS = 100;
+
 /**
  * What graphql-ws's context carries for each connection: the socket. Unlike `use/ws`, not the upgrade request:
  * nothing reads it after the upgrade, and it would stay in memory as long as the connection.
@@ -57,6 +60,8 @@ class SocketTransport {
   closed: ((code?: number, reason?: string) => Promise<void>) | null = null;
   /** The stream's bytesRead when the last keep-alive ping was sent; -1 when none is outstanding. */
   bytesAtPing = -1;
+  /** Which slice of the connections this one is pinged with (see the keep-alive below). */
+  slice = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -258,6 +263,7 @@ export function createGraphQLWsServer<
   function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
     const connection = connections.get(this);
     connections.delete(this);
+    if (connection) slices[connection.slice]?.delete(connection);
     if (!connections.size && pinger) {
       clearInterval(pinger);
       pinger = null;
@@ -265,14 +271,24 @@ export function createGraphQLWsServer<
     void connection?.closed?.(code, String(reason));
   }
   /**
-   * Keep-alive, one timer for all sockets: every keepAliveMs each open socket is pinged, and one that has received
-   * nothing since its previous ping (keepAliveMs ago; its pong would have arrived as bytes read on its stream) is
-   * terminated. Counting bytes instead of listening for 'pong' keeps a listener (and an event name) off every socket.
+   * Keep-alive, one timer for all sockets. Connections are dealt into slices, one slice pinged per tick, so that
+   * every socket is pinged once per keepAliveMs but never all at once: a ping to each of thousands of sockets in
+   * one turn would hold the event loop (and the live events waiting behind it) as long as a broadcast does. A
+   * socket that has received nothing since its previous ping (keepAliveMs ago; its pong would have arrived as
+   * bytes read on its stream) is terminated. Counting bytes instead of listening for 'pong' keeps a listener (and an
+   * event name) off every socket.
    */
+  const sliceCount = keepAlive ? Math.max(1, Math.round(keepAlive / PING_TICK_MS)) : 1;
+  const slices = Array.from({ length: sliceCount }, () => new Set<SocketTransport>());
+  let nextSlice = 0;
+  let tick = 0;
   let pinger: NodeJS.Timeout | null = null;
   const bytesRead = (stream: Duplex) => (stream as Socket).bytesRead;
   const ping = () => {
-    for (const [socket, connection] of connections) {
+    const slice = slices[tick] as Set<SocketTransport>;
+    tick = (tick + 1) % sliceCount;
+    for (const connection of slice) {
+      const { socket } = connection;
       if (socket.readyState !== socket.OPEN) continue;
       const read = bytesRead(connection.stream);
       if (connection.bytesAtPing >= 0 && read === connection.bytesAtPing) {
@@ -287,7 +303,10 @@ export function createGraphQLWsServer<
     accept(socket, stream) {
       const connection = new SocketTransport(socket, stream);
       connections.set(socket, connection);
-      if (keepAlive && !pinger) pinger = setInterval(ping, keepAlive);
+      connection.slice = nextSlice;
+      nextSlice = (nextSlice + 1) % sliceCount;
+      slices[connection.slice]?.add(connection);
+      if (keepAlive && !pinger) pinger = setInterval(ping, keepAlive / sliceCount);
       connection.closed = server.opened(connection, { socket } as Extra & Partial<E>);
       socket.on('message', onSocketMessage);
       socket.on('close', onSocketClose);
