@@ -19,7 +19,7 @@ export interface RouteUpdate {
   communities: [number, number][];
   announce: Cidr[];
   withdraw: Cidr[];
-  /** The message as received, for the raw history. */
+  /** The message as received, for the raw history (unset when rawText holds it). */
   raw: unknown;
   /** Its JSON text when it arrived as text (an NDJSON line, a RIS Live frame): stored as is, not serialised again. */
   rawText?: string;
@@ -201,13 +201,17 @@ export type RisParse =
 
 /**
  * One parsed JSON value from NDJSON or a RIS Live socket, checked: an update (or peer state change) to apply, a
- * message to ignore, or a rejection with its reason. `POST /ingest/ris` and the RIS Live client share it.
+ * message to ignore, or a rejection with its reason. `POST /ingest/ris` and the RIS Live client share it. `text`,
+ * the JSON text the value was parsed from, becomes the update's raw history as is; the update then keeps no
+ * reference to the parsed value, which can be collected at once rather than live as long as the batch (most lines
+ * are internet noise that nothing keeps).
  */
-export function parseRisValue(value: unknown): RisParse {
+export function parseRisValue(value: unknown, text?: string): RisParse {
   const input = fromRisMessage(value);
   if (input === null) return { kind: 'ignored' };
   if ('error' in input) return { kind: 'rejected', message: input.error };
-  const checked = checkRouteUpdate(input, value);
+  const checked = checkRouteUpdate(input, text === undefined ? value : undefined);
   if (!checked.ok) return { kind: 'rejected', message: checked.message, field: checked.field };
+  if (text !== undefined) checked.update.rawText = text;
   return { kind: 'update', update: checked.update };
 }
