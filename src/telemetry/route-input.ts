@@ -88,7 +88,10 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
     return bad(['community'], 'community must be a list of [asn, value] pairs');
   }
   const communities: [number, number][] = [];
-  for (const [i, c] of (input.community ?? []).entries()) {
+  const communityList = input.community ?? [];
+  // Index loops here and below: `.entries()` allocates an iterator and a pair per item, on every line ingested.
+  for (let i = 0; i < communityList.length; i++) {
+    const c = communityList[i];
     if (!isStandardCommunity(c)) {
       return bad(
         ['community', String(i)],
@@ -102,12 +105,18 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
 
   const announce: Cidr[] = [];
   let count = 0;
-  for (const [i, a] of (input.announcements ?? []).entries()) {
+  if (input.announcements != null && !Array.isArray(input.announcements)) {
+    return bad(['announcements'], 'announcements must be a list');
+  }
+  const announcements = input.announcements ?? [];
+  for (let i = 0; i < announcements.length; i++) {
+    const a = announcements[i];
     if (!a || typeof a.nextHop !== 'string' || !normaliseAddress(a.nextHop)) {
       return bad(['announcements', String(i), 'nextHop'], 'nextHop must be an IP address');
     }
     if (!Array.isArray(a.prefixes)) return bad(['announcements', String(i), 'prefixes'], 'prefixes must be a list');
-    for (const [j, text] of a.prefixes.entries()) {
+    for (let j = 0; j < a.prefixes.length; j++) {
+      const text = a.prefixes[j];
       const parsed = typeof text === 'string' ? parseCidr(text) : null;
       if (!parsed?.ok) {
         return bad(
@@ -122,7 +131,12 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
   if (announce.length && path.length === 0) return bad(['path'], 'an announcement needs a non-empty AS path');
 
   const withdraw: Cidr[] = [];
-  for (const [j, text] of (input.withdrawals ?? []).entries()) {
+  if (input.withdrawals != null && !Array.isArray(input.withdrawals)) {
+    return bad(['withdrawals'], 'withdrawals must be a list of CIDR strings');
+  }
+  const withdrawals = input.withdrawals ?? [];
+  for (let j = 0; j < withdrawals.length; j++) {
+    const text = withdrawals[j];
     const parsed = typeof text === 'string' ? parseCidr(text) : null;
     if (!parsed?.ok) return bad(['withdrawals', String(j)], parsed?.message ?? 'withdrawal must be a CIDR string');
     withdraw.push(parsed.cidr);
