@@ -222,6 +222,20 @@ describe('POST /ingest/ris (NDJSON, RIS Live field names)', () => {
     expect((await prefixState(t, f.prefixId)).validationState).toBe('PENDING');
   });
 
+  it('rejects a line whose withdrawals are not a list, and applies the others', async () => {
+    const f = await serviceWithPrefix(t, { prefix: freshPrefix() });
+    const lines = [
+      JSON.stringify({ type: 'ris_message', data: { ...risData(primary[0]!), withdrawals: f.prefix } }),
+      JSON.stringify({ type: 'ris_message', data: risData(primary[0]!, { announce: [f.prefix] }) }),
+    ];
+    const res = await post(lines.join('\n'));
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({ accepted: 1, rejected: 1, lines: 2 });
+    expect(body.errors).toEqual([{ line: 1, field: ['withdrawals'], message: expect.stringMatching(/list/) }]);
+    expect(await sessionEvents(f.prefixId)).toEqual(['ANNOUNCEMENT']);
+  });
+
   it('applies more than 10,000 lines in batches', async () => {
     const f = await serviceWithPrefix(t, { prefix: freshPrefix() });
     const lines = Array.from({ length: 10_050 }, (_, i) =>

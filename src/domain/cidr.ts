@@ -48,19 +48,81 @@ function addressText(bytes: number[]): string {
   return addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
 }
 
-/** ipaddr.js's test for a four-part decimal IPv4 address (no octal, hexadecimal or shortened forms). */
-const FOUR_PART_DECIMAL = /^(0|[1-9]\d*)(\.(0|[1-9]\d*)){3}$/;
+/**
+ * A four-part decimal IPv4 address as a 32-bit number, or null: ipaddr.js's four-part decimal form (no octal,
+ * hexadecimal or shortened forms, no leading zeros), each part at most 255. Read in one pass over the text, without
+ * the regular expression, split and array that the same check costs otherwise (every announced prefix goes through
+ * it).
+ */
+function ipv4Number(text: string): number | null {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let parts = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      // '.' (or the end): a part is complete.
+      if (digits === 0 || part > 255 || ++parts > 4) return null;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (digits === 1 && part === 0) return null; // a leading zero
+      part = part * 10 + (c - 0x30);
+      if (++digits > 3) return null;
+    } else return null;
+  }
+  return parts === 4 ? value : null;
+}
+
+const ipv4Octets = (value: number) => [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255];
 
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   // ':' first: asking ipaddr.js whether an IPv6 text is a four-part IPv4 address throws and catches inside it.
   if (text.includes(':')) return ipaddr.IPv6.isValid(text) && !text.includes('%') ? ipaddr.IPv6.parse(text) : null;
-  // Checked here, then built from its octets: the form admits only decimal digits, so each octet is its number.
-  // (isValidFourPartDecimal followed by parse would parse twice, and reject an octet over 255 by throwing and
-  // catching.)
-  if (!FOUR_PART_DECIMAL.test(text)) return null;
-  const octets = text.split('.').map(Number);
-  for (const octet of octets) if (octet > 255) return null;
-  return new ipaddr.IPv4(octets);
+  // Checked here, then built from its octets (isValidFourPartDecimal followed by parse would parse twice, and reject
+  // an octet over 255 by throwing and catching).
+  const value = ipv4Number(text);
+  return value == null ? null : new ipaddr.IPv4(ipv4Octets(value));
+}
+
+const hex8 = (value: number) => value.toString(16).padStart(8, '0');
+
+/**
+ * parseCidr for an IPv4 text (no ':'): 32-bit arithmetic on the address as a number, with no ipaddr.js object or
+ * byte arrays; same results and messages as the general path.
+ */
+function parseIpv4Cidr(input: string, addressText: string, lengthText: string): ParseResult {
+  const value = ipv4Number(addressText);
+  if (value == null || !/^\d{1,3}$/.test(lengthText)) {
+    return { ok: false, problem: 'MALFORMED', message: `"${input}" is not a valid IPv4 or IPv6 CIDR prefix` };
+  }
+  const length = Number(lengthText);
+  if (length > 32)
+    return { ok: false, problem: 'BAD_LENGTH', message: `prefix length /${length} is too long for IPv4` };
+  // (A shift by 32 is a shift by 0 in JavaScript: /32 has no host bits.)
+  const hostMask = length === 32 ? 0 : 0xffffffff >>> length;
+  const network = (value & ~hostMask) >>> 0;
+  if (network !== value) {
+    return {
+      ok: false,
+      problem: 'HOST_BITS_SET',
+      message: `"${input}" has host bits set; the network is ${ipv4Octets(network).join('.')}/${length}`,
+    };
+  }
+  // No host bits: the text is the network address, already in its normal form (four decimal octets without leading
+  // zeros, as ipaddr.js's toString would write them back).
+  return {
+    ok: true,
+    cidr: {
+      text: `${addressText}/${length}`,
+      family: 4,
+      length,
+      start: hex8(network),
+      end: hex8((network | hostMask) >>> 0),
+    },
+  };
 }
 
 function build(bytes: number[], length: number): Cidr {
@@ -86,8 +148,10 @@ export function parseCidr(input: string): ParseResult {
   const slash = text.indexOf('/');
   if (slash < 0)
     return { ok: false, problem: 'MALFORMED', message: `"${input}" is not a CIDR prefix (missing /length)` };
-  const addr = parseAddress(text.slice(0, slash));
+  const addressText = text.slice(0, slash);
   const lengthText = text.slice(slash + 1);
+  if (!addressText.includes(':')) return parseIpv4Cidr(input, addressText, lengthText);
+  const addr = parseAddress(addressText);
   if (!addr || !/^\d{1,3}$/.test(lengthText)) {
     return { ok: false, problem: 'MALFORMED', message: `"${input}" is not a valid IPv4 or IPv6 CIDR prefix` };
   }
@@ -105,13 +169,17 @@ export function parseCidr(input: string): ParseResult {
       message: `"${input}" has host bits set; the network is ${build(bytes, length).text}`,
     };
   }
-  // No host bits: the parsed address is the network address. An IPv4 text that parsed is already its normal form
-  // (four decimal octets without leading zeros, as ipaddr.js's toString would write them back).
-  const addressText = family === 6 ? (addr as ipaddr.IPv6).toRFC5952String() : text.slice(0, slash);
+  // No host bits: the parsed address is the network address (IPv6 here: IPv4 took parseIpv4Cidr).
   const start = bytesToHex(network);
   return {
     ok: true,
-    cidr: { text: `${addressText}/${length}`, family, length, start, end: bytesToHex(maskBytes(bytes, length, 1)) },
+    cidr: {
+      text: `${(addr as ipaddr.IPv6).toRFC5952String()}/${length}`,
+      family,
+      length,
+      start,
+      end: bytesToHex(maskBytes(bytes, length, 1)),
+    },
   };
 }
 

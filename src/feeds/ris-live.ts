@@ -236,9 +236,8 @@ export class RisLiveClient {
       case 'ris_message': {
         // A healthy connection: the next drop starts the backoff from its base again.
         this.attempt = 0;
-        const parsed = parseRisValue(message);
+        const parsed = parseRisValue(message, text);
         if (parsed.kind === 'update') {
-          parsed.update.rawText = text;
           this.batch.push(parsed.update);
           if (this.batch.length >= MAX_BATCH) this.flush();
           else if (!this.timers.flush) {

@@ -193,7 +193,7 @@ export async function handleRisIngest(
           reject(lineNo, 'not valid JSON');
           continue;
         }
-        const parsed = parseRisValue(value);
+        const parsed = parseRisValue(value, text);
         if (parsed.kind === 'ignored') {
           totals.ignored++;
           continue;
@@ -202,7 +202,6 @@ export async function handleRisIngest(
           reject(lineNo, parsed.message, parsed.field);
           continue;
         }
-        parsed.update.rawText = text;
         batch.push(parsed.update);
         if (batch.length >= MAX_BATCH) flush();
       }

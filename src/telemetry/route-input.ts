@@ -19,7 +19,7 @@ export interface RouteUpdate {
   communities: [number, number][];
   announce: Cidr[];
   withdraw: Cidr[];
-  /** The message as received, for the raw history. */
+  /** The message as received, for the raw history (unset when rawText holds it). */
   raw: unknown;
   /** Its JSON text when it arrived as text (an NDJSON line, a RIS Live frame): stored as is, not serialised again. */
   rawText?: string;
@@ -88,7 +88,10 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
     return bad(['community'], 'community must be a list of [asn, value] pairs');
   }
   const communities: [number, number][] = [];
-  for (const [i, c] of (input.community ?? []).entries()) {
+  const communityList = input.community ?? [];
+  // Index loops here and below: `.entries()` allocates an iterator and a pair per item, on every line ingested.
+  for (let i = 0; i < communityList.length; i++) {
+    const c = communityList[i];
     if (!isStandardCommunity(c)) {
       return bad(
         ['community', String(i)],
@@ -102,12 +105,18 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
 
   const announce: Cidr[] = [];
   let count = 0;
-  for (const [i, a] of (input.announcements ?? []).entries()) {
+  if (input.announcements != null && !Array.isArray(input.announcements)) {
+    return bad(['announcements'], 'announcements must be a list');
+  }
+  const announcements = input.announcements ?? [];
+  for (let i = 0; i < announcements.length; i++) {
+    const a = announcements[i];
     if (!a || typeof a.nextHop !== 'string' || !normaliseAddress(a.nextHop)) {
       return bad(['announcements', String(i), 'nextHop'], 'nextHop must be an IP address');
     }
     if (!Array.isArray(a.prefixes)) return bad(['announcements', String(i), 'prefixes'], 'prefixes must be a list');
-    for (const [j, text] of a.prefixes.entries()) {
+    for (let j = 0; j < a.prefixes.length; j++) {
+      const text = a.prefixes[j];
       const parsed = typeof text === 'string' ? parseCidr(text) : null;
       if (!parsed?.ok) {
         return bad(
@@ -122,7 +131,12 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
   if (announce.length && path.length === 0) return bad(['path'], 'an announcement needs a non-empty AS path');
 
   const withdraw: Cidr[] = [];
-  for (const [j, text] of (input.withdrawals ?? []).entries()) {
+  if (input.withdrawals != null && !Array.isArray(input.withdrawals)) {
+    return bad(['withdrawals'], 'withdrawals must be a list of CIDR strings');
+  }
+  const withdrawals = input.withdrawals ?? [];
+  for (let j = 0; j < withdrawals.length; j++) {
+    const text = withdrawals[j];
     const parsed = typeof text === 'string' ? parseCidr(text) : null;
     if (!parsed?.ok) return bad(['withdrawals', String(j)], parsed?.message ?? 'withdrawal must be a CIDR string');
     withdraw.push(parsed.cidr);
@@ -201,13 +215,17 @@ export type RisParse =
 
 /**
  * One parsed JSON value from NDJSON or a RIS Live socket, checked: an update (or peer state change) to apply, a
- * message to ignore, or a rejection with its reason. `POST /ingest/ris` and the RIS Live client share it.
+ * message to ignore, or a rejection with its reason. `POST /ingest/ris` and the RIS Live client share it. `text`,
+ * the JSON text the value was parsed from, becomes the update's raw history as is; the update then keeps no
+ * reference to the parsed value, which can be collected at once rather than live as long as the batch (most lines
+ * are internet noise that nothing keeps).
  */
-export function parseRisValue(value: unknown): RisParse {
+export function parseRisValue(value: unknown, text?: string): RisParse {
   const input = fromRisMessage(value);
   if (input === null) return { kind: 'ignored' };
   if ('error' in input) return { kind: 'rejected', message: input.error };
-  const checked = checkRouteUpdate(input, value);
+  const checked = checkRouteUpdate(input, text === undefined ? value : undefined);
   if (!checked.ok) return { kind: 'rejected', message: checked.message, field: checked.field };
+  if (text !== undefined) checked.update.rawText = text;
   return { kind: 'update', update: checked.update };
 }
