@@ -62,24 +62,24 @@ interface ChildPageKey {
   columns?: ColumnSet | null;
 }
 
-const pageKeyString = (k: ChildPageKey) =>
-  `${k.parentId}|${k.request.afterKey}|${k.request.beforeKey}|${k.request.limit}|${k.request.backwards}|${k.minLevel ?? ''}|${k.columns?.key ?? '*'}`;
+/** A page key without its parent: the keys of a batch that share it share one statement. */
+const requestSignature = (k: ChildPageKey) =>
+  `${k.request.afterKey}|${k.request.beforeKey}|${k.request.limit}|${k.request.backwards}|${k.minLevel ?? ''}|${k.columns?.key ?? '*'}`;
 
-/**
- * Loads one page of children for many parents in two statements (a windowed select and a grouped count),
- * for keys that share the same page request.
- */
-function groupByRequest(keys: readonly ChildPageKey[]): ChildPageKey[][] {
-  const groups = new Map<string, ChildPageKey[]>();
-  for (const key of keys) {
-    const sig = pageKeyString({ ...key, parentId: 0 });
+const pageKeyString = (k: ChildPageKey) => `${k.parentId}|${requestSignature(k)}`;
+
+/** The positions in `keys` of the keys that share a page request, group by group. */
+function groupByRequest(keys: readonly ChildPageKey[]): number[][] {
+  const groups = new Map<string, number[]>();
+  keys.forEach((key, index) => {
+    const sig = requestSignature(key);
     let group = groups.get(sig);
     if (!group) {
       group = [];
       groups.set(sig, group);
     }
-    group.push(key);
-  }
+    group.push(index);
+  });
   return [...groups.values()];
 }
 
@@ -142,7 +142,7 @@ function childPageLoader<Row>(
           .limit(sql.placeholder('limit'));
         const read = columns ? { names: [...new Set([...spec.always, ...columns.names])], key: '' } : null;
         return db
-          .select({ row: selectedColumns(spec.table, read) })
+          .select(selectedColumns(spec.table, read))
           .from(sql`json_each(${sql.placeholder('ids')}) as parents`)
           .innerJoin(spec.table, sql`${spec.key} in ${pageKeys}`)
           .orderBy(sql`parents.key`, order(spec.key))
@@ -160,21 +160,21 @@ function childPageLoader<Row>(
     );
   return new DataLoader<ChildPageKey, Connection<Row>, string>(
     async (keys) => {
-      const results = new Map<string, Connection<Row>>();
+      const pages = new Array<Connection<Row>>(keys.length);
       for (const group of groupByRequest(keys)) {
-        const { request, columns = null } = group[0]!;
-        const extra = extraOf(group[0]!);
+        const first = keys[group[0]!]!;
+        const { request, columns = null } = first;
+        const extra = extraOf(first);
         const hasExtra = extra !== undefined;
-        const parentIds = idsJson(group.map((k) => k.parentId));
-        const rows = pageStatement(request, hasExtra, columns)
-          .all({
-            ids: parentIds,
-            extra,
-            after: request.afterKey,
-            before: request.beforeKey,
-            limit: request.limit + 1,
-          })
-          .map((r) => r.row as Row);
+        const parents = group.map((index) => keys[index]!.parentId);
+        const parentIds = idsJson(parents);
+        const rows = pageStatement(request, hasExtra, columns).all({
+          ids: parentIds,
+          extra,
+          after: request.afterKey,
+          before: request.beforeKey,
+          limit: request.limit + 1,
+        }) as Row[];
         let counts: Map<number, number> | undefined;
         const countOf = (parentId: number) => () => {
           counts ??= new Map(
@@ -184,19 +184,12 @@ function childPageLoader<Row>(
           );
           return counts.get(parentId) ?? 0;
         };
-        const grouped = groupBy(
-          group.map((k) => k.parentId),
-          rows,
-          spec.parentOf,
-        );
-        group.forEach((key, i) => {
-          results.set(
-            pageKeyString(key),
-            buildConnection(spec.kind, request, grouped[i]!, spec.keyOf, countOf(key.parentId)),
-          );
+        const grouped = groupBy(parents, rows, spec.parentOf);
+        group.forEach((index, i) => {
+          pages[index] = buildConnection(spec.kind, request, grouped[i]!, spec.keyOf, countOf(parents[i]!));
         });
       }
-      return keys.map((k) => results.get(pageKeyString(k))!);
+      return pages;
     },
     { cacheKeyFn: pageKeyString },
   );
