@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { and, asc, eq, gt, gte, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { DB } from './db/client.js';
 import { preparedOnce } from './db/prepared.js';
@@ -62,24 +62,24 @@ interface ChildPageKey {
   columns?: ColumnSet | null;
 }
 
-const pageKeyString = (k: ChildPageKey) =>
-  `${k.parentId}|${k.request.afterKey}|${k.request.beforeKey}|${k.request.limit}|${k.request.backwards}|${k.minLevel ?? ''}|${k.columns?.key ?? '*'}`;
+/** A page key without its parent: the keys of a batch that share it share one statement. */
+const requestSignature = (k: ChildPageKey) =>
+  `${k.request.afterKey}|${k.request.beforeKey}|${k.request.limit}|${k.request.backwards}|${k.minLevel ?? ''}|${k.columns?.key ?? '*'}`;
 
-/**
- * Loads one page of children for many parents in two statements (a windowed select and a grouped count),
- * for keys that share the same page request.
- */
-function groupByRequest(keys: readonly ChildPageKey[]): ChildPageKey[][] {
-  const groups = new Map<string, ChildPageKey[]>();
-  for (const key of keys) {
-    const sig = pageKeyString({ ...key, parentId: 0 });
+const pageKeyString = (k: ChildPageKey) => `${k.parentId}|${requestSignature(k)}`;
+
+/** The positions in `keys` of the keys that share a page request, group by group. */
+function groupByRequest(keys: readonly ChildPageKey[]): number[][] {
+  const groups = new Map<string, number[]>();
+  keys.forEach((key, index) => {
+    const sig = requestSignature(key);
     let group = groups.get(sig);
     if (!group) {
       group = [];
       groups.set(sig, group);
     }
-    group.push(key);
-  }
+    group.push(index);
+  });
   return [...groups.values()];
 }
 
@@ -97,7 +97,7 @@ const idsJson = (ids: readonly number[]) => JSON.stringify(ids);
 
 /**
  * A DataLoader of one page of children for each of many parents: one statement per distinct page request (a
- * row_number() window partitioned by parent), whatever the number of parents. `totalCount` runs a grouped count for
+ * correlated subquery per parent), whatever the number of parents. `totalCount` runs a grouped count for
  * the whole group of parents when the first of them is asked for it, and not at all otherwise.
  */
 function childPageLoader<Row>(
@@ -117,34 +117,35 @@ function childPageLoader<Row>(
   },
 ) {
   const extraOf = (key: ChildPageKey) => (spec.extra ? spec.extra.value(key) : undefined);
+  // Per parent, a correlated subquery takes the page's keys from the parent's index (in key order, so no sort and no
+  // window over every child of the batch), and the rows are read by primary key; about half the time of a
+  // row_number() window joined back to the table (EXPLAIN QUERY PLAN: one ordered index range per parent).
   const pageStatement = (request: PageRequest, hasExtra: boolean, columns: ColumnSet | null) =>
     preparedOnce(
       db,
       `${spec.name}:page:${request.backwards}:${request.afterKey != null}:${request.beforeKey != null}:${hasExtra}:${columns?.key ?? '*'}`,
       () => {
-        const direction = sql.raw(request.backwards ? 'desc' : 'asc');
-        const windowed = db
-          .select({
-            key: spec.key,
-            rn: sql<number>`row_number() over (partition by ${spec.parent} order by ${spec.key} ${direction})`.as('rn'),
-          })
+        const order = request.backwards ? desc : asc;
+        // Inside the subquery the table's columns name the subquery's own row (the innermost table of that name).
+        const pageKeys = db
+          .select({ key: spec.key })
           .from(spec.table)
           .where(
             and(
-              inJson(spec.parent),
+              sql`${spec.parent} = parents.value`,
               hasExtra ? spec.extra?.where : undefined,
               request.afterKey != null ? gt(spec.key, sql.placeholder('after')) : undefined,
               request.beforeKey != null ? lt(spec.key, sql.placeholder('before')) : undefined,
             ),
           )
-          .as('w');
+          .orderBy(order(spec.key))
+          .limit(sql.placeholder('limit'));
         const read = columns ? { names: [...new Set([...spec.always, ...columns.names])], key: '' } : null;
         return db
-          .select({ row: selectedColumns(spec.table, read) })
-          .from(spec.table)
-          .innerJoin(windowed, eq(windowed.key, spec.key))
-          .where(lte(windowed.rn, sql.placeholder('limit')))
-          .orderBy(asc(windowed.rn))
+          .select(selectedColumns(spec.table, read))
+          .from(sql`json_each(${sql.placeholder('ids')}) as parents`)
+          .innerJoin(spec.table, sql`${spec.key} in ${pageKeys}`)
+          .orderBy(sql`parents.key`, order(spec.key))
           .prepare();
       },
     );
@@ -159,21 +160,21 @@ function childPageLoader<Row>(
     );
   return new DataLoader<ChildPageKey, Connection<Row>, string>(
     async (keys) => {
-      const results = new Map<string, Connection<Row>>();
+      const pages = new Array<Connection<Row>>(keys.length);
       for (const group of groupByRequest(keys)) {
-        const { request, columns = null } = group[0]!;
-        const extra = extraOf(group[0]!);
+        const first = keys[group[0]!]!;
+        const { request, columns = null } = first;
+        const extra = extraOf(first);
         const hasExtra = extra !== undefined;
-        const parentIds = idsJson(group.map((k) => k.parentId));
-        const rows = pageStatement(request, hasExtra, columns)
-          .all({
-            ids: parentIds,
-            extra,
-            after: request.afterKey,
-            before: request.beforeKey,
-            limit: request.limit + 1,
-          })
-          .map((r) => r.row as Row);
+        const parents = group.map((index) => keys[index]!.parentId);
+        const parentIds = idsJson(parents);
+        const rows = pageStatement(request, hasExtra, columns).all({
+          ids: parentIds,
+          extra,
+          after: request.afterKey,
+          before: request.beforeKey,
+          limit: request.limit + 1,
+        }) as Row[];
         let counts: Map<number, number> | undefined;
         const countOf = (parentId: number) => () => {
           counts ??= new Map(
@@ -183,19 +184,12 @@ function childPageLoader<Row>(
           );
           return counts.get(parentId) ?? 0;
         };
-        const grouped = groupBy(
-          group.map((k) => k.parentId),
-          rows,
-          spec.parentOf,
-        );
-        group.forEach((key, i) => {
-          results.set(
-            pageKeyString(key),
-            buildConnection(spec.kind, request, grouped[i]!, spec.keyOf, countOf(key.parentId)),
-          );
+        const grouped = groupBy(parents, rows, spec.parentOf);
+        group.forEach((index, i) => {
+          pages[index] = buildConnection(spec.kind, request, grouped[i]!, spec.keyOf, countOf(parents[i]!));
         });
       }
-      return keys.map((k) => results.get(pageKeyString(k))!);
+      return pages;
     },
     { cacheKeyFn: pageKeyString },
   );

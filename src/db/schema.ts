@@ -175,6 +175,8 @@ export const peeringServices = sqliteTable(
   },
   (t) => [
     uniqueIndex('peering_services_customer_name_idx').on(t.customerId, sql`lower(${t.name})`),
+    // A customer's services in id order (entries are (customer_id, rowid)): its list pages need no sort.
+    index('peering_services_customer_idx').on(t.customerId),
     index('peering_services_partner_idx').on(t.partnerId),
   ],
 );
@@ -238,6 +240,8 @@ export const prefixes = sqliteTable(
   (t) => [
     uniqueIndex('prefixes_peering_service_name_idx').on(t.peeringServiceId, sql`lower(${t.name})`),
     uniqueIndex('prefixes_prefix_idx').on(t.prefix),
+    // A service's prefixes in id order (its entries are (peering_service_id, rowid)): list pages read their keys here.
+    index('prefixes_peering_service_idx').on(t.peeringServiceId),
     index('prefixes_family_range_start_idx').on(t.family, t.rangeStart),
     index('prefixes_validation_state_idx').on(t.validationState),
   ],
