@@ -1,9 +1,29 @@
-import type { App } from '../src/app.js';
-import type { DB } from '../src/db/client.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type App, buildApp } from '../src/app.js';
+import type { Clock } from '../src/clock.js';
+import { type DB, migrateDb, openDb } from '../src/db/client.js';
+import { seedCatalogue } from '../src/db/seed/index.js';
+import { type Env, testEnv } from '../src/env.js';
+import { createLogger } from '../src/observability/logger.js';
 import { createCustomer } from '../src/services/identity.js';
 import { createPeeringService } from '../src/services/peering-services.js';
 import { registerPartnerPrefix } from '../src/services/prefixes.js';
 import type { Viewer } from '../src/services/viewer.js';
+
+/**
+ * peerwatch on a fresh file-backed database (WAL, as in production) in a new temporary directory, migrated and with
+ * the catalogue seeded, logging nothing. The caller removes `dir` when done.
+ */
+export function benchApp(name: string, options: { env?: Partial<Env>; clock?: Clock; file?: string } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), `peerwatch-${name}-`));
+  const db = openDb(join(dir, options.file ?? `${name}.db`));
+  migrateDb(db);
+  seedCatalogue(db);
+  const app = buildApp({ env: testEnv(options.env), db, logger: createLogger('silent'), clock: options.clock });
+  return { dir, db, app };
+}
 
 /**
  * Bench fixtures built through the services (no HTTP): customers and Colt peering services in North Holland

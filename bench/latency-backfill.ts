@@ -3,17 +3,10 @@
  * registered /28s share, ingested through the engine in batches of 10,000 with a file database (WAL). Prints
  * samples/s. BACKFILL_DAYS and BACKFILL_PER_BUCKET change the size (the figure should stay flat: linear in samples).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { buildApp } from '../src/app.js';
 import { ManualClock } from '../src/clock.js';
-import { migrateDb, openDb } from '../src/db/client.js';
-import { seedCatalogue } from '../src/db/seed/index.js';
-import { testEnv } from '../src/env.js';
-import { createLogger } from '../src/observability/logger.js';
-import { benchFixture } from './fixture.js';
+import { benchApp, benchFixture } from './fixture.js';
 
 export interface BackfillResult {
   samples: number;
@@ -29,18 +22,9 @@ export interface BackfillResult {
  */
 export async function runBackfill(DAYS = 30, PER_BUCKET = 1): Promise<BackfillResult> {
   const FIVE_MIN = 300_000;
-  const dir = mkdtempSync(join(tmpdir(), 'peerwatch-backfill-'));
-  const db = openDb(join(dir, 'bench.db'));
-  migrateDb(db);
-  seedCatalogue(db);
   const end = Date.parse('2026-11-28T00:00:00Z');
   const clock = new ManualClock(end);
-  const app = buildApp({
-    env: testEnv({ LATENCY_RETENTION_DAYS: DAYS + 5 }),
-    db,
-    logger: createLogger('silent'),
-    clock,
-  });
+  const { dir, db, app } = benchApp('backfill', { env: { LATENCY_RETENTION_DAYS: DAYS + 5 }, clock, file: 'bench.db' });
   const fixture = benchFixture(app, db);
   const prefixes = Array.from({ length: 16 }, (_, i) => `203.0.113.${i * 16}/28`);
   fixture.service(fixture.customer('backfill').id, 'backfill', prefixes);

@@ -1,16 +1,11 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../src/app.js';
-import { migrateDb, openDb } from '../src/db/client.js';
-import { demoSessions, seedCatalogue } from '../src/db/seed/index.js';
-import { testEnv } from '../src/env.js';
-import { createLogger } from '../src/observability/logger.js';
+import { demoSessions } from '../src/db/seed/index.js';
 import { createApiToken } from '../src/services/identity.js';
 import { announce, withdraw } from '../test/helpers/factories.js';
 import { redisBinary, startRedisProcess } from '../test/helpers/redis-process.js';
-import { benchFixture } from './fixture.js';
+import { benchApp, benchFixture } from './fixture.js';
 import { cpuSecondsOfTree, startServerProcess } from './server-process.js';
 import { subscriberChild } from './subscriber-driver.js';
 
@@ -48,12 +43,8 @@ export async function benchProcesses(options: {
     return null;
   }
   // The fixture database: one customer, one Colt service with one prefix, a COLLECTOR and a CUSTOMER token.
-  const dir = mkdtempSync(join(tmpdir(), 'peerwatch-bench-processes-'));
+  const { dir, db, app } = benchApp('bench-processes', { env: { OPERATOR_TOKEN: OPERATOR }, file: 'template.db' });
   const template = join(dir, 'template.db');
-  const db = openDb(template);
-  migrateDb(db);
-  seedCatalogue(db);
-  const app = buildApp({ env: testEnv({ OPERATOR_TOKEN: OPERATOR }), db, logger: createLogger('silent') });
   const { operator, must, customer, service } = benchFixture(app, db);
   const owner = customer('processes');
   const prefix = '45.1.0.0/24';

@@ -23,22 +23,18 @@
  *   BENCH_PROCESS_SUBSCRIBERS, BENCH_PROCESS_BURST
  *                       the processes row (issue 11): subscribers (default 2000) and events per burst (default 50)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:http';
 import inspector from 'node:inspector';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { buildApp } from '../src/app.js';
-import { migrateDb, openDb } from '../src/db/client.js';
-import { demoSessions, seedCatalogue } from '../src/db/seed/index.js';
-import { testEnv } from '../src/env.js';
-import { createLogger } from '../src/observability/logger.js';
+import { openDb } from '../src/db/client.js';
+import { demoSessions } from '../src/db/seed/index.js';
 import { createApiToken } from '../src/services/identity.js';
 import { encodeCursor } from '../src/services/pagination.js';
 import { measuredPrefixFor } from '../src/telemetry/latency.js';
-import { benchFixture } from './fixture.js';
+import { benchApp, benchFixture } from './fixture.js';
 import { runBackfill } from './latency-backfill.js';
 import { benchProcesses } from './processes.js';
 import { subscriberChild } from './subscriber-driver.js';
@@ -122,15 +118,9 @@ async function alternate(baseline: (() => Promise<number>) | null, subject: () =
 
 // ---------------------------------------------------------------- fixture
 
-const dir = mkdtempSync(join(tmpdir(), 'peerwatch-bench-'));
-const db = openDb(join(dir, 'bench.db'));
-migrateDb(db);
-seedCatalogue(db);
-const env = testEnv({
-  OPERATOR_TOKEN: 'bench-operator-token-123456',
-  SUBSCRIPTION_QUEUE_LIMIT: 1_000_000,
+const { dir, db, app } = benchApp('bench', {
+  env: { OPERATOR_TOKEN: 'bench-operator-token-123456', SUBSCRIPTION_QUEUE_LIMIT: 1_000_000 },
 });
-const app = buildApp({ env, db, logger: createLogger('silent') });
 const { operator, must, customer, service } = benchFixture(app, db);
 
 // The dashboard customer: 50 services of 5 prefixes each (45.0.0.0/24 ... 45.0.249.0/24); these 250 prefixes are

@@ -4,30 +4,18 @@
  * table), what one registered prefix, one event, one stored route update and one day of latency buckets cost.
  * Knobs: STORAGE_PREFIXES (500), STORAGE_EVENTS (20,000).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildApp } from '../src/app.js';
+import { rmSync } from 'node:fs';
 import { ManualClock } from '../src/clock.js';
-import { migrateDb, openDb } from '../src/db/client.js';
-import { demoSessions, seedCatalogue } from '../src/db/seed/index.js';
-import { testEnv } from '../src/env.js';
-import { createLogger } from '../src/observability/logger.js';
-import { benchFixture } from './fixture.js';
+import { demoSessions } from '../src/db/seed/index.js';
+import { benchApp, benchFixture } from './fixture.js';
 
 const PREFIXES = Number(process.env.STORAGE_PREFIXES ?? 500);
 const EVENTS = Number(process.env.STORAGE_EVENTS ?? 20_000);
 
-const dir = mkdtempSync(join(tmpdir(), 'peerwatch-storage-'));
-const db = openDb(join(dir, 'storage.db'));
-migrateDb(db);
-seedCatalogue(db);
 const end = Date.parse('2026-11-28T00:00:00Z');
 const clock = new ManualClock(end);
-const app = buildApp({
-  env: testEnv({ LATENCY_RETENTION_DAYS: 400, EVENT_RETENTION_DAYS: 400, ROUTE_HISTORY_RETENTION_HOURS: 24 * 400 }),
-  db,
-  logger: createLogger('silent'),
+const { dir, db, app } = benchApp('storage', {
+  env: { LATENCY_RETENTION_DAYS: 400, EVENT_RETENTION_DAYS: 400, ROUTE_HISTORY_RETENTION_HOURS: 24 * 400 },
   clock,
 });
 
