@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import { CloseCode, type ConnectionInitMessage, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import { pullInto, type Receiver } from './receiver.js';
 
 /**
  * graphql-ws over `ws`: graphql-ws's own protocol server (`makeServer`) on a transport adapted from its `use/ws`
@@ -125,9 +126,10 @@ function payloadJson(result: ExecutionResult): string {
  * the results: its first `next()` starts the sending and settles when the results end (done; graphql-ws then sends Complete) or fail (it
  * rejects; graphql-ws sends Error), and its `return()` (client Complete, socket closed) stops the results at once.
  * Backpressure as for every frame: past SEND_HIGH_WATER buffered, the next result is pulled once the frame is
- * written.
+ * written. Results are pulled by `pullInto` (see receiver.ts): the Delivery is its source's receiver, so a
+ * subscription waiting for its next event holds no promise or closure for it.
  */
-class Delivery implements AsyncIterableIterator<never> {
+class Delivery implements AsyncIterableIterator<never>, Receiver<ExecutionResult> {
   private readonly source: AsyncIterator<ExecutionResult>;
   private readonly prefix: string;
   private started = false;
@@ -178,13 +180,14 @@ class Delivery implements AsyncIterableIterator<never> {
 
   private pull(): void {
     if (this.stopped) return;
-    this.source.next().then(
-      (item) => this.deliver(item),
-      (error: unknown) => this.end({ error }),
-    );
+    pullInto(this.source, this);
   }
 
-  private deliver(item: IteratorResult<ExecutionResult>): void {
+  fail(error: unknown): void {
+    this.end({ error });
+  }
+
+  receive(item: IteratorResult<ExecutionResult>): void {
     if (this.stopped) return;
     if (item.done) {
       this.end({ done: true });
