@@ -38,15 +38,19 @@ export interface GraphQLWsServer {
   dispose(): Promise<void>;
 }
 
-/** Sockets written to in this turn of the event loop, and those of them corked (written to more than once). */
-const written = new Set<Duplex>();
+/**
+ * The turn of the event loop frames are being sent in (a socket records the last turn it was written to in, in
+ * place of a set of the sockets written to, which a broadcast to thousands would fill and empty every event), and
+ * the sockets corked in it (written to more than once).
+ */
+let turn = 1;
 const corked = new Set<Duplex>();
 let flushScheduled = false;
 const flush = () => {
   flushScheduled = false;
+  turn += 1;
   for (const stream of corked) stream.uncork();
   corked.clear();
-  written.clear();
 };
 
 /**
@@ -63,6 +67,8 @@ class SocketTransport {
   bytesAtPing = -1;
   /** Which slice of the connections this one is pinged with (see the keep-alive below). */
   slice = 0;
+  /** The turn this socket was last written to in (see `turn`). */
+  writtenIn = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -78,8 +84,8 @@ class SocketTransport {
     if (socket.readyState !== socket.OPEN) return;
     // A socket's first frame of a turn leaves at once (a live event reaches every subscriber without
     // waiting for the others); the frames that follow it in the same turn are corked and leave together.
-    if (!written.has(stream)) {
-      written.add(stream);
+    if (this.writtenIn !== turn) {
+      this.writtenIn = turn;
       if (!flushScheduled) {
         flushScheduled = true;
         setImmediate(flush);
