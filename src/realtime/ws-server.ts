@@ -20,6 +20,9 @@ import { pullInto, type Receiver } from './receiver.js';
  */
 export const SEND_HIGH_WATER = 64 * 1024;
 
+/** ws sends a Buffer as a binary frame unless told otherwise; graphql-ws messages are text. */
+const TEXT = { binary: false } as const;
+
 /** Keep-alive pings go out in slices, one slice every this many milliseconds (see createGraphQLWsServer). */
 const PING_TICK_MS = 100;
 
@@ -79,7 +82,8 @@ class SocketTransport {
     return this.socket.protocol;
   }
 
-  send(data: string): Promise<void> | undefined {
+  /** `data` is a message's JSON, as a string (graphql-ws's own messages) or UTF-8 bytes (Delivery's frames). */
+  send(data: string | Buffer): Promise<void> | undefined {
     const { socket, stream } = this;
     if (socket.readyState !== socket.OPEN) return;
     // A socket's first frame of a turn leaves at once (a live event reaches every subscriber without
@@ -95,10 +99,10 @@ class SocketTransport {
       corked.add(stream);
     }
     if (socket.bufferedAmount < SEND_HIGH_WATER) {
-      socket.send(data);
+      socket.send(data, TEXT);
       return;
     }
-    return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+    return new Promise<void>((resolve, reject) => socket.send(data, TEXT, (err) => (err ? reject(err) : resolve())));
   }
 
   close(code?: number, reason?: string): void {
@@ -111,19 +115,34 @@ class SocketTransport {
 }
 
 /**
- * The `payload` of a Next message for a result, serialised once: subscribers that share a result (one execution
- * per group, see multiplex.ts) share its JSON. The fields are graphql-ws's: the result without `errors`, then the
- * errors (JSON.stringify calls each GraphQLError's toJSON, as graphql-ws does).
+ * The `payload` of a Next message for a result, serialised once, as UTF-8: subscribers that share a result (one
+ * execution per group, see multiplex.ts) share its bytes. The fields are graphql-ws's: the result without `errors`,
+ * then the errors (JSON.stringify calls each GraphQLError's toJSON, as graphql-ws does).
  */
-const payloads = new WeakMap<object, string>();
-function payloadJson(result: ExecutionResult): string {
-  let json = payloads.get(result);
-  if (json === undefined) {
+const payloads = new WeakMap<object, Buffer>();
+function payloadBytes(result: ExecutionResult): Buffer {
+  let bytes = payloads.get(result);
+  if (bytes === undefined) {
     const { errors, ...rest } = result;
-    json = JSON.stringify(errors ? { ...rest, errors } : rest);
-    payloads.set(result, json);
+    bytes = Buffer.from(JSON.stringify(errors ? { ...rest, errors } : rest));
+    payloads.set(result, bytes);
   }
-  return json;
+  return bytes;
+}
+
+const CLOSING_BRACE = 0x7d;
+
+/**
+ * A Next message, `{"id":…,"type":"next","payload":…}`, as the bytes ws sends: the subscriber's own prefix, the
+ * shared payload and the closing brace copied into one buffer (small buffers come from Node's shared pool). As a
+ * string it would be concatenated, then flattened, measured and encoded again for every subscriber.
+ */
+function nextFrame(prefix: Buffer, payload: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(prefix.length + payload.length + 1);
+  prefix.copy(frame, 0);
+  payload.copy(frame, prefix.length);
+  frame[frame.length - 1] = CLOSING_BRACE;
+  return frame;
 }
 
 /**
@@ -137,7 +156,8 @@ function payloadJson(result: ExecutionResult): string {
  */
 class Delivery implements AsyncIterableIterator<never>, Receiver<ExecutionResult> {
   private readonly source: AsyncIterator<ExecutionResult>;
-  private readonly prefix: string;
+  /** `{"id":<id>,"type":"next","payload":` as UTF-8. */
+  private readonly prefix: Buffer;
   private started = false;
   private stopped = false;
   private settle: { resolve: (r: IteratorResult<never>) => void; reject: (e: unknown) => void } | null = null;
@@ -149,7 +169,7 @@ class Delivery implements AsyncIterableIterator<never>, Receiver<ExecutionResult
     id: string,
   ) {
     this.source = results[Symbol.asyncIterator]();
-    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    this.prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   }
 
   [Symbol.asyncIterator]() {
@@ -201,7 +221,7 @@ class Delivery implements AsyncIterableIterator<never>, Receiver<ExecutionResult
     }
     let sent: Promise<void> | undefined;
     try {
-      sent = this.connection.send(`${this.prefix}${payloadJson(item.value)}}`);
+      sent = this.connection.send(nextFrame(this.prefix, payloadBytes(item.value)));
     } catch (error) {
       this.end({ error });
       return;
