@@ -28,6 +28,7 @@ import { Agent, createServer, request, type Server } from 'node:http';
 import inspector from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
 import { openDb } from '../src/db/client.js';
 import { demoSessions } from '../src/db/seed/index.js';
@@ -516,6 +517,24 @@ const profiling = (() => {
   };
 })();
 
+/** Garbage collections of this process (count and pause time, scavenges and mark-compacts) while `gcCounting.on`. */
+const gcCounting = { on: false, minor: 0, major: 0, minorMs: 0, majorMs: 0 };
+const gcObserver = new PerformanceObserver((list) => countGcs(list.getEntries()));
+function countGcs(entries: PerformanceEntry[]) {
+  if (!gcCounting.on) return;
+  for (const entry of entries) {
+    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+      gcCounting.major += 1;
+      gcCounting.majorMs += entry.duration;
+    } else if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) {
+      gcCounting.minor += 1;
+      gcCounting.minorMs += entry.duration;
+    }
+  }
+}
+gcObserver.observe({ entryTypes: ['gc'] });
+
 const EVENT_QUERY =
   'subscription Delivery { prefixEvents(filter: { types: [WITHDRAWAL, ANNOUNCEMENT] }) { ... on PrefixEvent { cursor type level summary occurredAt } } }';
 let eventClock = t0 + 7200;
@@ -566,6 +585,8 @@ if (runs('delivery')) {
       for (let e = 0; e < WARMUP + EVENTS; e++) {
         if (e === WARMUP) {
           cpu = process.cpuUsage();
+          countGcs(gcObserver.takeRecords());
+          Object.assign(gcCounting, { on: true, minor: 0, major: 0, minorMs: 0, majorMs: 0 });
           if (mode === 'gql') await profiling.start();
         }
         const sent = now();
@@ -575,13 +596,16 @@ if (runs('delivery')) {
         if (e >= WARMUP) latencies.push(d.at - sent);
       }
       const used = process.cpuUsage(cpu);
+      countGcs(gcObserver.takeRecords());
+      gcCounting.on = false;
+      const gcs = `GC ${gcCounting.minor} scavenges ${gcCounting.minorMs.toFixed(0)} ms, ${gcCounting.major} mark-compacts ${gcCounting.majorMs.toFixed(0)} ms`;
       if (mode === 'gql') await profiling.stop(`delivery-${n}`);
       const cpuPerEvent = (used.user + used.system) / 1000 / EVENTS;
       await tell({ op: 'close' }, 'closed');
       await until('the subscribers to go', () => (mode === 'gql' ? app.live.size : broadcastTargets.size) === 0);
       const p99 = quantile(latencies, 0.99);
       log(
-        `delivery ${mode} N=${n}: opened in ${opened.toFixed(1)} s, heap ${(perConnection / 1024).toFixed(1)} KB/conn, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, server CPU ${cpuPerEvent.toFixed(1)} ms/event`,
+        `delivery ${mode} N=${n}: opened in ${opened.toFixed(1)} s, heap ${(perConnection / 1024).toFixed(1)} KB/conn, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, server CPU ${cpuPerEvent.toFixed(1)} ms/event, ${gcs}`,
       );
       return p99;
     };

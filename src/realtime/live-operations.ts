@@ -1,3 +1,5 @@
+import { type Pushable, pullInto, type Receiver, settleFrom } from './receiver.js';
+
 /**
  * Every subscription that is streaming right now, on any transport (graphql-ws or SSE), with who opened it.
  * It lets the server end streams from outside: at shutdown (every stream completes), or when the token a stream
@@ -70,7 +72,7 @@ export class LiveOperations {
  * A class, so an open subscription holds one object and no closures of its own (tsx, which runs the server, gives
  * every named closure its own `name` property, about 250 bytes each).
  */
-export class Endable<T> implements AsyncIterableIterator<T> {
+export class Endable<T> implements AsyncIterableIterator<T>, Pushable<T>, Receiver<T> {
   private ended = false;
   private stopped = false;
   private endError: Error | undefined;
@@ -80,6 +82,8 @@ export class Endable<T> implements AsyncIterableIterator<T> {
    * of a long-lived subscription.)
    */
   private waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | null = null;
+  /** The same for a pull by pullInto (see receiver.ts): who it answers; end() answers it at once. */
+  private receiver: Receiver<T> | null = null;
 
   constructor(private readonly source: AsyncIterator<T>) {}
 
@@ -110,6 +114,35 @@ export class Endable<T> implements AsyncIterableIterator<T> {
         },
       );
     });
+  }
+
+  pullInto(receiver: Receiver<T>): void {
+    if (this.ended) {
+      settleFrom(this.finish(), receiver);
+      return;
+    }
+    this.receiver = receiver;
+    pullInto(this.source, this);
+  }
+
+  /** The source's answer to a pullInto; ignored when end() has answered the pull already. */
+  receive(outcome: IteratorResult<T>): void {
+    const receiver = this.receiver;
+    if (!receiver) return;
+    this.receiver = null;
+    if (this.ended) settleFrom(this.finish(), receiver);
+    else {
+      if (outcome.done) this.stop();
+      receiver.receive(this.mapResult(outcome));
+    }
+  }
+
+  fail(error: unknown): void {
+    const receiver = this.receiver;
+    if (!receiver) return;
+    this.receiver = null;
+    this.stop(error);
+    receiver.fail(this.mapError(error));
   }
 
   async return(value?: unknown): Promise<IteratorResult<T>> {
@@ -165,5 +198,8 @@ export class Endable<T> implements AsyncIterableIterator<T> {
     const pull = this.waiting;
     this.waiting = null;
     if (pull) this.finish().then(pull.resolve, pull.reject);
+    const receiver = this.receiver;
+    this.receiver = null;
+    if (receiver) settleFrom(this.finish(), receiver);
   }
 }

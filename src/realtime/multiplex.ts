@@ -13,6 +13,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { withFieldNodes } from '../http/jit.js';
 import type { Viewer } from '../services/viewer.js';
+import { type Pushable, pullInto, type Receiver } from './receiver.js';
 
 /**
  * Multiplexed subscription execution, the way Hasura multiplexes live queries: subscribers that run the same
@@ -117,8 +118,10 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
  * when the stream ends in any way. A class, so an open subscription holds one object and no closures of its own
  * (tsx, which runs the server, gives every named closure its own `name` property, about 250 bytes each).
  */
-class MappedResults implements AsyncIterableIterator<ExecutionResult> {
+class MappedResults implements AsyncIterableIterator<ExecutionResult>, Pushable<ExecutionResult>, Receiver<unknown> {
   private ended = false;
+  /** Who a pull by pullInto answers (see receiver.ts). */
+  private receiver: Receiver<ExecutionResult> | null = null;
 
   constructor(
     private readonly source: AsyncIterator<unknown>,
@@ -141,6 +144,36 @@ class MappedResults implements AsyncIterableIterator<ExecutionResult> {
         throw error;
       },
     );
+  }
+
+  pullInto(receiver: Receiver<ExecutionResult>): void {
+    this.receiver = receiver;
+    pullInto(this.source, this);
+  }
+
+  receive(item: IteratorResult<unknown>): void {
+    const receiver = this.receiver;
+    this.receiver = null;
+    if (!receiver) return;
+    if (item.done) {
+      this.end();
+      receiver.receive(DONE);
+      return;
+    }
+    const result = this.run(item.value);
+    if (isPromise(result))
+      result.then(
+        (value) => receiver.receive({ value, done: false }),
+        (error: unknown) => receiver.fail(error),
+      );
+    else receiver.receive({ value: result, done: false });
+  }
+
+  fail(error: unknown): void {
+    const receiver = this.receiver;
+    this.receiver = null;
+    this.end();
+    receiver?.fail(error);
   }
 
   async return(value?: unknown): Promise<IteratorResult<ExecutionResult>> {

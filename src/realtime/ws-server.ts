@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import { CloseCode, type ConnectionInitMessage, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import { pullInto, type Receiver } from './receiver.js';
 
 /**
  * graphql-ws over `ws`: graphql-ws's own protocol server (`makeServer`) on a transport adapted from its `use/ws`
@@ -18,6 +19,9 @@ import type { RawData, WebSocket, WebSocketServer } from 'ws';
  * Socket errors are the caller's to handle (app.ts logs them and closes the socket).
  */
 export const SEND_HIGH_WATER = 64 * 1024;
+
+/** ws sends a Buffer as a binary frame unless told otherwise; graphql-ws messages are text. */
+const TEXT = { binary: false } as const;
 
 /** Keep-alive pings go out in slices, one slice every this many milliseconds (see createGraphQLWsServer). */
 const PING_TICK_MS = 100;
@@ -37,15 +41,19 @@ export interface GraphQLWsServer {
   dispose(): Promise<void>;
 }
 
-/** Sockets written to in this turn of the event loop, and those of them corked (written to more than once). */
-const written = new Set<Duplex>();
+/**
+ * The turn of the event loop frames are being sent in (a socket records the last turn it was written to in, in
+ * place of a set of the sockets written to, which a broadcast to thousands would fill and empty every event), and
+ * the sockets corked in it (written to more than once).
+ */
+let turn = 1;
 const corked = new Set<Duplex>();
 let flushScheduled = false;
 const flush = () => {
   flushScheduled = false;
+  turn += 1;
   for (const stream of corked) stream.uncork();
   corked.clear();
-  written.clear();
 };
 
 /**
@@ -62,6 +70,8 @@ class SocketTransport {
   bytesAtPing = -1;
   /** Which slice of the connections this one is pinged with (see the keep-alive below). */
   slice = 0;
+  /** The turn this socket was last written to in (see `turn`). */
+  writtenIn = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -72,13 +82,14 @@ class SocketTransport {
     return this.socket.protocol;
   }
 
-  send(data: string): Promise<void> | undefined {
+  /** `data` is a message's JSON, as a string (graphql-ws's own messages) or UTF-8 bytes (Delivery's frames). */
+  send(data: string | Buffer): Promise<void> | undefined {
     const { socket, stream } = this;
     if (socket.readyState !== socket.OPEN) return;
     // A socket's first frame of a turn leaves at once (a live event reaches every subscriber without
     // waiting for the others); the frames that follow it in the same turn are corked and leave together.
-    if (!written.has(stream)) {
-      written.add(stream);
+    if (this.writtenIn !== turn) {
+      this.writtenIn = turn;
       if (!flushScheduled) {
         flushScheduled = true;
         setImmediate(flush);
@@ -88,10 +99,10 @@ class SocketTransport {
       corked.add(stream);
     }
     if (socket.bufferedAmount < SEND_HIGH_WATER) {
-      socket.send(data);
+      socket.send(data, TEXT);
       return;
     }
-    return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+    return new Promise<void>((resolve, reject) => socket.send(data, TEXT, (err) => (err ? reject(err) : resolve())));
   }
 
   close(code?: number, reason?: string): void {
@@ -104,19 +115,34 @@ class SocketTransport {
 }
 
 /**
- * The `payload` of a Next message for a result, serialised once: subscribers that share a result (one execution
- * per group, see multiplex.ts) share its JSON. The fields are graphql-ws's: the result without `errors`, then the
- * errors (JSON.stringify calls each GraphQLError's toJSON, as graphql-ws does).
+ * The `payload` of a Next message for a result, serialised once, as UTF-8: subscribers that share a result (one
+ * execution per group, see multiplex.ts) share its bytes. The fields are graphql-ws's: the result without `errors`,
+ * then the errors (JSON.stringify calls each GraphQLError's toJSON, as graphql-ws does).
  */
-const payloads = new WeakMap<object, string>();
-function payloadJson(result: ExecutionResult): string {
-  let json = payloads.get(result);
-  if (json === undefined) {
+const payloads = new WeakMap<object, Buffer>();
+function payloadBytes(result: ExecutionResult): Buffer {
+  let bytes = payloads.get(result);
+  if (bytes === undefined) {
     const { errors, ...rest } = result;
-    json = JSON.stringify(errors ? { ...rest, errors } : rest);
-    payloads.set(result, json);
+    bytes = Buffer.from(JSON.stringify(errors ? { ...rest, errors } : rest));
+    payloads.set(result, bytes);
   }
-  return json;
+  return bytes;
+}
+
+const CLOSING_BRACE = 0x7d;
+
+/**
+ * A Next message, `{"id":…,"type":"next","payload":…}`, as the bytes ws sends: the subscriber's own prefix, the
+ * shared payload and the closing brace copied into one buffer (small buffers come from Node's shared pool). As a
+ * string it would be concatenated, then flattened, measured and encoded again for every subscriber.
+ */
+function nextFrame(prefix: Buffer, payload: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(prefix.length + payload.length + 1);
+  prefix.copy(frame, 0);
+  payload.copy(frame, prefix.length);
+  frame[frame.length - 1] = CLOSING_BRACE;
+  return frame;
 }
 
 /**
@@ -125,11 +151,13 @@ function payloadJson(result: ExecutionResult): string {
  * the results: its first `next()` starts the sending and settles when the results end (done; graphql-ws then sends Complete) or fail (it
  * rejects; graphql-ws sends Error), and its `return()` (client Complete, socket closed) stops the results at once.
  * Backpressure as for every frame: past SEND_HIGH_WATER buffered, the next result is pulled once the frame is
- * written.
+ * written. Results are pulled by `pullInto` (see receiver.ts): the Delivery is its source's receiver, so a
+ * subscription waiting for its next event holds no promise or closure for it.
  */
-class Delivery implements AsyncIterableIterator<never> {
+class Delivery implements AsyncIterableIterator<never>, Receiver<ExecutionResult> {
   private readonly source: AsyncIterator<ExecutionResult>;
-  private readonly prefix: string;
+  /** `{"id":<id>,"type":"next","payload":` as UTF-8. */
+  private readonly prefix: Buffer;
   private started = false;
   private stopped = false;
   private settle: { resolve: (r: IteratorResult<never>) => void; reject: (e: unknown) => void } | null = null;
@@ -141,7 +169,7 @@ class Delivery implements AsyncIterableIterator<never> {
     id: string,
   ) {
     this.source = results[Symbol.asyncIterator]();
-    this.prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    this.prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   }
 
   [Symbol.asyncIterator]() {
@@ -178,13 +206,14 @@ class Delivery implements AsyncIterableIterator<never> {
 
   private pull(): void {
     if (this.stopped) return;
-    this.source.next().then(
-      (item) => this.deliver(item),
-      (error: unknown) => this.end({ error }),
-    );
+    pullInto(this.source, this);
   }
 
-  private deliver(item: IteratorResult<ExecutionResult>): void {
+  fail(error: unknown): void {
+    this.end({ error });
+  }
+
+  receive(item: IteratorResult<ExecutionResult>): void {
     if (this.stopped) return;
     if (item.done) {
       this.end({ done: true });
@@ -192,7 +221,7 @@ class Delivery implements AsyncIterableIterator<never> {
     }
     let sent: Promise<void> | undefined;
     try {
-      sent = this.connection.send(`${this.prefix}${payloadJson(item.value)}}`);
+      sent = this.connection.send(nextFrame(this.prefix, payloadBytes(item.value)));
     } catch (error) {
       this.end({ error });
       return;

@@ -1,6 +1,7 @@
 import type { DB } from '../db/client.js';
 import { DomainError } from '../errors.js';
 import type { AppPubSub } from '../pubsub.js';
+import { type Pushable, type Receiver, settleFrom } from '../realtime/receiver.js';
 import type { Semaphore } from '../realtime/semaphore.js';
 import { encodeCursor } from '../services/pagination.js';
 import type { ServiceScope } from '../services/viewer.js';
@@ -59,7 +60,8 @@ interface StreamOptions {
   onDeliver?: (seconds: number) => void;
 }
 
-type Pull = { resolve: (result: IteratorResult<StreamItem>) => void; reject: (error: unknown) => void };
+/** A waiting pull: a promise's resolving functions (next()) or a receiver (pullInto). */
+type Pull = Receiver<StreamItem>;
 
 const DONE: IteratorResult<StreamItem> = { value: undefined, done: true };
 
@@ -69,8 +71,12 @@ const DONE: IteratorResult<StreamItem> = { value: undefined, done: true };
  * stream at once even while a pull waits (a generator parked in `await` only sees return() when it next yields, so
  * a gone client would keep its listener until a matching event arrived). The replay before the live part is a
  * generator (`replay` below), read through the same next().
+ *
+ * A live pull by `pullInto` (see src/realtime/receiver.ts) waits as the receiver alone, and is answered from a
+ * microtask that answers every stream the same publish woke (`answerReady` below), not from the pubsub listener:
+ * the listener still only filters and enqueues.
  */
-class PrefixEventStream implements AsyncIterableIterator<StreamItem> {
+class PrefixEventStream implements AsyncIterableIterator<StreamItem>, Pushable<StreamItem> {
   /** Live events that passed the filter (tenant first), not yet handed over; bounded by queueLimit. */
   private buffer: PrefixEventRecord[] = [];
   private index = 0;
@@ -80,6 +86,10 @@ class PrefixEventStream implements AsyncIterableIterator<StreamItem> {
   lastSeq: number;
   private replaying: AsyncGenerator<StreamItem, void> | null;
   private waiting: Pull | null = null;
+  /** `waiting` is a receiver (pullInto), answered from a microtask; else a promise's (next()), answered at once. */
+  private deferred = false;
+  /** In `ready`, to be answered by the next `answerReady`. */
+  scheduled = false;
   private readonly unsubscribe: () => void;
 
   constructor(readonly options: StreamOptions) {
@@ -98,7 +108,28 @@ class PrefixEventStream implements AsyncIterableIterator<StreamItem> {
 
   next(): Promise<IteratorResult<StreamItem>> {
     if (this.replaying) return this.replaying.next().then((result) => this.afterReplayed(result));
-    return new Promise<IteratorResult<StreamItem>>((resolve, reject) => this.pull({ resolve, reject }));
+    return new Promise<IteratorResult<StreamItem>>((resolve, reject) => this.pull({ receive: resolve, fail: reject }));
+  }
+
+  pullInto(receiver: Receiver<StreamItem>): void {
+    if (this.replaying) {
+      settleFrom(this.next(), receiver);
+      return;
+    }
+    this.waiting = receiver;
+    this.deferred = true;
+    if (this.closed || this.overflowed || this.index < this.buffer.length) schedule(this);
+  }
+
+  /** Answers a waiting receiver (see pullInto): with an event, the overflow or the end; else it goes on waiting. */
+  answer(): void {
+    this.scheduled = false;
+    const pull = this.waiting;
+    if (!pull || !this.deferred) return;
+    this.waiting = null;
+    this.deferred = false;
+    this.pull(pull);
+    if (this.waiting === pull) this.deferred = true;
   }
 
   return(value?: unknown): Promise<IteratorResult<StreamItem>> {
@@ -151,6 +182,10 @@ class PrefixEventStream implements AsyncIterableIterator<StreamItem> {
       added = true;
     }
     if ((added || this.overflowed) && this.waiting && !this.replaying) {
+      if (this.deferred) {
+        schedule(this);
+        return;
+      }
       const pull = this.waiting;
       this.waiting = null;
       this.pull(pull);
@@ -160,13 +195,13 @@ class PrefixEventStream implements AsyncIterableIterator<StreamItem> {
   /** Settles a pull from the live part: the next buffered event, the overflow, the end, or later. */
   private pull(pull: Pull): void {
     if (this.closed) {
-      pull.resolve(DONE);
+      pull.receive(DONE);
       return;
     }
     if (this.overflowed) {
       const error = this.overflowError();
       this.close();
-      pull.reject(error);
+      pull.fail(error);
       return;
     }
     while (this.index < this.buffer.length) {
@@ -180,10 +215,11 @@ class PrefixEventStream implements AsyncIterableIterator<StreamItem> {
         this.index = 0;
       }
       this.options.onDeliver?.((Date.now() - event.recordedAt) / 1000);
-      pull.resolve({ value: event, done: false });
+      pull.receive({ value: event, done: false });
       return;
     }
-    this.buffer = [];
+    // Emptied in place: a new array here would wait, with the pull, for the next event.
+    this.buffer.length = 0;
     this.index = 0;
     this.waiting = pull;
   }
@@ -194,10 +230,39 @@ class PrefixEventStream implements AsyncIterableIterator<StreamItem> {
     this.unsubscribe();
     this.buffer = [];
     this.index = 0;
+    if (this.waiting && this.deferred) {
+      schedule(this);
+      return;
+    }
     const pull = this.waiting;
     this.waiting = null;
-    pull?.resolve(DONE);
+    pull?.receive(DONE);
   }
+}
+
+/** Streams with a receiver to answer, answered together in one microtask (see PrefixEventStream). */
+let ready: PrefixEventStream[] = [];
+
+function schedule(stream: PrefixEventStream): void {
+  if (stream.scheduled) return;
+  stream.scheduled = true;
+  if (!ready.length) queueMicrotask(answerReady);
+  ready.push(stream);
+}
+
+function answerReady(): void {
+  const streams = ready;
+  ready = [];
+  let failure: { error: unknown } | null = null;
+  for (const stream of streams) {
+    try {
+      stream.answer();
+    } catch (error) {
+      // A receiver that throws must not keep the other streams waiting; it surfaces as a rejection would.
+      failure ??= { error };
+    }
+  }
+  if (failure) void Promise.reject(failure.error);
 }
 
 /**

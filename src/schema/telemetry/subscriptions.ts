@@ -3,6 +3,7 @@ import { type Context, refreshLoaders } from '../../context.js';
 import { DomainError, InputError, NotFoundError } from '../../errors.js';
 import type { LatencyUpdateMessage, PubSubChannels } from '../../pubsub.js';
 import { createLiveQueue } from '../../realtime/live-queue.js';
+import { type Pushable, pullInto, type Receiver } from '../../realtime/receiver.js';
 import { decodeCursor } from '../../services/pagination.js';
 import { canSeeService, requireReader } from '../../services/viewer.js';
 import { EVENT_CURSOR_KIND, latestSeq } from '../../telemetry/event-log.js';
@@ -32,7 +33,10 @@ const doneResult = <T>(value?: unknown): IteratorResult<T> => ({ value: value as
  * Domain errors raised while streaming become GraphQL errors with `extensions.code` (graphql-ws keeps them). A class:
  * an open subscription holds one object, not an object literal with a closure per method.
  */
-class WithGraphQLErrors<T> implements AsyncIterableIterator<T> {
+class WithGraphQLErrors<T> implements AsyncIterableIterator<T>, Pushable<T>, Receiver<T> {
+  /** Who a pull by pullInto answers (see src/realtime/receiver.ts). */
+  private receiver: Receiver<T> | null = null;
+
   constructor(private readonly source: AsyncIterableIterator<T>) {}
 
   [Symbol.asyncIterator]() {
@@ -41,6 +45,23 @@ class WithGraphQLErrors<T> implements AsyncIterableIterator<T> {
 
   next() {
     return this.source.next().catch(toGraphQLError);
+  }
+
+  pullInto(receiver: Receiver<T>): void {
+    this.receiver = receiver;
+    pullInto(this.source, this);
+  }
+
+  receive(result: IteratorResult<T>): void {
+    const receiver = this.receiver;
+    this.receiver = null;
+    receiver?.receive(result);
+  }
+
+  fail(error: unknown): void {
+    const receiver = this.receiver;
+    this.receiver = null;
+    receiver?.fail(asGraphQLError(error));
   }
 
   async return(value?: unknown) {
@@ -55,9 +76,11 @@ class WithGraphQLErrors<T> implements AsyncIterableIterator<T> {
 const withGraphQLErrors = <T>(source: AsyncIterableIterator<T>): AsyncIterableIterator<T> =>
   new WithGraphQLErrors(source);
 
+const asGraphQLError = (error: unknown): unknown =>
+  error instanceof DomainError ? new GraphQLError(error.message, { extensions: { code: error.code } }) : error;
+
 function toGraphQLError(error: unknown): never {
-  if (error instanceof DomainError) throw new GraphQLError(error.message, { extensions: { code: error.code } });
-  throw error;
+  throw asGraphQLError(error);
 }
 
 /**
