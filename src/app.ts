@@ -31,6 +31,7 @@ import { useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
 import { Semaphore } from './realtime/semaphore.js';
 import { TokenGuard, type TokenHolder } from './realtime/token-guard.js';
 import { createGraphQLWsServer } from './realtime/ws-server.js';
+import { useOperationCost } from './schema/cost.js';
 import { printedSchema, schema } from './schema/index.js';
 import type { ServiceDeps } from './services/deps.js';
 import { refusedTokens, viewerFromAuthorization } from './services/identity.js';
@@ -284,6 +285,7 @@ query Partners {
             { extensions: { code: 'QUERY_TOO_COMPLEX' } },
           ),
       ),
+      useOperationCost(),
       useCompiledExecution(),
       // Last: it runs the subscribe the plugins above have set up and ends the onSubscribe hooks (see plugin.ts).
       useLiveOperations(live, { maskError: maskStreamError, onOverflow: metrics.countOverflow }),

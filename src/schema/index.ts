@@ -8,7 +8,8 @@ import {
   printSchema,
   printType,
 } from 'graphql';
-import { builder } from './builder.js';
+import { builder, costError } from './builder.js';
+import { checkCostAtRootFields } from './cost.js';
 import './common.js';
 import './catalogue/types.js';
 import './catalogue/queries.js';
@@ -51,7 +52,11 @@ class GlobalIds {
  * Served as defined: enum values keep their meaningful order in introspection (EventLevel from INFORMATION to
  * CRITICAL, LatencyRange from 6 hours to 30 days), where sorting would list CRITICAL first and 12h after 7d.
  */
-export const schema = readRelayPropertiesInline(encodeNodeIdsInPlace(builder.toSchema({ sortSchema: false })));
+export const schema = checkCostAtRootFields(
+  readRelayPropertiesInline(encodeNodeIdsInPlace(builder.toSchema({ sortSchema: false }))),
+  (ctx) => ctx.deps.env.MAX_COST,
+  costError,
+);
 
 /**
  * plugin-relay resolves every `id` of a Node type through an async function, so each object with an `id` in an answer
