@@ -1,3 +1,4 @@
+import type { LearnedType, ValidationState } from './db/schema.js';
 import type { PrefixEventRecord } from './telemetry/event-log.js';
 
 /**
@@ -29,6 +30,20 @@ export interface ValidationChangeMessage {
   peeringServiceId: number;
   customerId: number;
   partnerId: number;
+  /**
+   * The prefix's validation as this change left it. A push shows it rather than the row read at delivery, which may
+   * already hold a later change.
+   */
+  validation: ValidationSnapshot;
+}
+
+/** The validation columns of a prefix at one change (validatedAt in ms since the epoch). */
+export interface ValidationSnapshot {
+  validationState: ValidationState;
+  learnedType: LearnedType;
+  errorMessage: string | null;
+  validatedAt: number | null;
+  expectedOriginAsns: number[];
 }
 
 export interface LatencyUpdateMessage {

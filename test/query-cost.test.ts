@@ -28,6 +28,17 @@ describe('query cost (complexity by page size)', () => {
     expect(t.sql.slice(before).some((q) => q.includes('"peering_services"'))).toBe(false);
   });
 
+  it('costs the same document again for other variables', async () => {
+    const query = `query($outer: Int, $inner: Int) {
+      peeringServices(first: $outer) { edges { node { name prefixes(first: $inner) {
+        edges { node { prefix events(first: $inner) { edges { node { summary level } } } } } } } } }
+    }`;
+    expect((await t.gql(query, { outer: 5, inner: 5 })).errors).toBeUndefined();
+    const over = await t.gql(query, { outer: 100, inner: 100 });
+    expect(over.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect((await t.gql(query, { outer: 5, inner: 5 })).errors).toBeUndefined();
+  });
+
   it('counts nodes(ids:) by the number of ids', async () => {
     const ids = Array.from({ length: 100 }, (_, i) => Buffer.from(`Partner:${i + 1}`).toString('base64'));
     const res = await t.gql(

@@ -18,7 +18,8 @@ type Server = Awaited<ReturnType<typeof startServer>>;
 const GQL = SETUP_OPERATIONS;
 const EVENTS_SUB =
   'subscription S($after: String) { prefixEvents(after: $after) { ... on PrefixEvent { cursor type } } }';
-const VALIDATION_SUB = 'subscription V { prefixValidationChanged { prefix validationState } }';
+const VALIDATION_SUB =
+  'subscription V { prefixValidationChanged { prefix validationState learnedType errorMessage validatedAt } }';
 
 async function call(server: Server, query: string, variables: Record<string, unknown> = {}, token = OPERATOR_TOKEN) {
   const res = await fetch(`${server.base}/graphql`, {
@@ -189,6 +190,14 @@ describeRedis('several processes with Redis as the event bus', () => {
     expect(states[0]).toBe('VERIFIED');
     const typesOnB = onB.received.map((r) => r.prefixEvents.type);
     expect(states.length).toBe(typesOnB.filter((t) => t === 'VALIDATION_STATE_CHANGED').length);
+    // Each push shows the validation its change left (on B, rebuilt from the change's event row).
+    for (const { prefixValidationChanged: p } of validationOnB.received) {
+      const good = p.validationState === 'VERIFIED' || p.validationState === 'WARNING';
+      expect(p.learnedType).toBe(good ? 'VIA_SERVICE_PROVIDER' : 'NONE');
+      if (p.validationState === 'VERIFIED') expect(p.errorMessage).toBeNull();
+      else expect(p.errorMessage).toContain("Prefix wasn't received from Peering Service provider");
+      expect(p.validatedAt).toEqual(expect.any(String));
+    }
     for (const s of [onA, onB, validationOnB]) s.close();
   }, 30_000);
 

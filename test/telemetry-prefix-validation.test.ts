@@ -470,6 +470,50 @@ describe('prefixValidationChanged subscription', () => {
     expect(otherSub.errors).toEqual([]);
   });
 
+  it('pushes each change with the state of that change, even when the next one is committed before delivery', async () => {
+    await t.listen();
+    const f = await serviceWithPrefix(t, { prefix: freshPrefix() });
+    const probePrefix = freshPrefix();
+    const key = await prefixKey(t, f.partner.id, probePrefix);
+    await t.ok(
+      ADD_PREFIX,
+      { i: { peeringServiceId: f.serviceId, name: 'probe', prefix: probePrefix, prefixKey: key, originAsns: [64500] } },
+      f.customer.token,
+    );
+    const sub = wsSubscribe(
+      t.wsClient(f.customer.token),
+      `subscription($s: ID) { prefixValidationChanged(peeringServiceId: $s) { id validationState learnedType errorMessage validatedAt } }`,
+      { s: f.serviceId },
+    );
+    await primeSubscription(sub, validationFlipper(t, probePrefix));
+
+    // One request, two mutation fields run one after the other: the second commits (VERIFIED -> WARNING) while the
+    // push of the first (PENDING -> VERIFIED) is still on its way.
+    const verifiedAt = nowIso();
+    await t.ok(
+      `mutation($a: IngestRouteUpdatesInput!, $b: IngestRouteUpdatesInput!) {
+        a: ingestRouteUpdates(input: $a) { accepted }
+        b: ingestRouteUpdates(input: $b) { accepted }
+      }`,
+      {
+        a: { updates: all.map((p) => announce(p, [f.prefix])) },
+        b: { updates: [withdraw(backup[1]!, [f.prefix])] },
+      },
+    );
+    await sub.until(() => sub.items.filter((p) => p.id === f.prefixId).length >= 2, 'two changes of f');
+    const mine = sub.items.filter((p) => p.id === f.prefixId);
+    expect(mine[0]).toEqual({
+      id: f.prefixId,
+      validationState: 'VERIFIED',
+      learnedType: 'VIA_SERVICE_PROVIDER',
+      errorMessage: null,
+      validatedAt: verifiedAt,
+    });
+    expect(mine[1]).toMatchObject({ validationState: 'WARNING', learnedType: 'VIA_SERVICE_PROVIDER' });
+    expect(mine[1].errorMessage).toContain(AZURE.notReceived);
+    expect(sub.errors).toEqual([]);
+  });
+
   it('refuses a peering service of another customer (NOT_FOUND) and anonymous callers', async () => {
     await t.listen();
     const a = await serviceWithPrefix(t, { prefix: freshPrefix() });

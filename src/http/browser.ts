@@ -46,11 +46,13 @@ export function useCompression(): Plugin {
   const cache = new Map<string, Buffer>();
   return {
     // Not async: a response left as it is (no accepted encoding) costs no promise.
+    // The accepted encodings are read first: `response.body` makes a stream of a text body, which a response sent
+    // as it is does not need.
     onResponse({ request, response, setResponse, fetchAPI }) {
-      const type = response.headers.get('content-type') ?? '';
-      if (!response.body || response.headers.has('content-encoding') || !COMPRESSIBLE.test(type)) return;
       const encoding = chooseEncoding(request.headers.get('accept-encoding'));
       if (!encoding) return;
+      const type = response.headers.get('content-type') ?? '';
+      if (!response.body || response.headers.has('content-encoding') || !COMPRESSIBLE.test(type)) return;
       return compress(encoding, type, response, setResponse, fetchAPI);
     },
   };

@@ -3,6 +3,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DB } from '../db/client.js';
+import { validationOfChange } from '../domain/events.js';
 import {
   type AppPubSub,
   createTypedPubSub,
@@ -250,6 +251,7 @@ class RedisEventBus implements EventBus {
         peeringServiceId: event.peeringServiceId,
         customerId: event.customerId,
         partnerId: event.partnerId,
+        validation: validationOfChange(event),
       });
     }
     if (changes.length) this.options.local.publish('telemetry:prefix-validation', changes);

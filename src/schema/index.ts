@@ -8,7 +8,8 @@ import {
   printSchema,
   printType,
 } from 'graphql';
-import { builder } from './builder.js';
+import { builder, costError } from './builder.js';
+import { checkCostAtRootFields } from './cost.js';
 import './common.js';
 import './catalogue/types.js';
 import './catalogue/queries.js';
@@ -24,11 +25,38 @@ import './telemetry/subscriptions.js';
 import './feeds/types.js';
 import './feeds/queries.js';
 
+/** Global ids kept per type before the memo starts over (about 100 bytes each). */
+const GLOBAL_IDS_KEPT = 20_000;
+
+/**
+ * A type's global ids by raw id: an id is the same string for ever, and a dashboard encodes the same 300 on every
+ * request (a UTF-8 buffer and a base64 string each). Bounded: past GLOBAL_IDS_KEPT ids it starts over.
+ */
+class GlobalIds {
+  private readonly known = new Map<string | number | bigint, string>();
+
+  constructor(private readonly typename: string) {}
+
+  of(id: string | number | bigint): string {
+    let globalId = this.known.get(id);
+    if (globalId === undefined) {
+      globalId = encodeGlobalID(this.typename, String(id));
+      if (this.known.size >= GLOBAL_IDS_KEPT) this.known.clear();
+      this.known.set(id, globalId);
+    }
+    return globalId;
+  }
+}
+
 /**
  * Served as defined: enum values keep their meaningful order in introspection (EventLevel from INFORMATION to
  * CRITICAL, LatencyRange from 6 hours to 30 days), where sorting would list CRITICAL first and 12h after 7d.
  */
-export const schema = readRelayPropertiesInline(encodeNodeIdsInPlace(builder.toSchema({ sortSchema: false })));
+export const schema = checkCostAtRootFields(
+  readRelayPropertiesInline(encodeNodeIdsInPlace(builder.toSchema({ sortSchema: false }))),
+  (ctx) => ctx.deps.env.MAX_COST,
+  costError,
+);
 
 /**
  * plugin-relay resolves every `id` of a Node type through an async function, so each object with an `id` in an answer
@@ -44,11 +72,10 @@ function encodeNodeIdsInPlace(built: GraphQLSchema): GraphQLSchema {
     const field = type.getFields().id;
     const original = field?.resolve;
     if (!field || !rawId || !original) continue;
+    const globalIds = new GlobalIds(type.name);
     field.resolve = (parent, args, context, info) => {
       const id = rawId(parent, args, context, info);
-      if (typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint') {
-        return encodeGlobalID(type.name, String(id));
-      }
+      if (typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint') return globalIds.of(id);
       return original(parent, args, context, info);
     };
   }

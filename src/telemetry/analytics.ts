@@ -2,7 +2,7 @@ import type { DB } from '../db/client.js';
 import type { EventLevel } from '../db/schema.js';
 import { originOf, upstreamOfOrigin } from '../domain/bgp.js';
 import { type Cidr, tryParseCidr } from '../domain/cidr.js';
-import { EVENT_TYPES, type PrefixEventType, validationChangeLevel } from '../domain/events.js';
+import { EVENT_TYPES, type PrefixEventType, validationChangeLevel, validationChangeText } from '../domain/events.js';
 import { evaluateValidation, type RequiredSession, type SessionRoute } from '../domain/validation.js';
 import type { Env } from '../env.js';
 import { appendEvent } from './event-log.js';
@@ -247,17 +247,20 @@ export function analyzePrefix(
       emit({
         type: 'VALIDATION_STATE_CHANGED',
         level: validationChangeLevel(outcome.state),
-        summary: `Validation ${from} -> ${outcome.state}`,
-        description:
-          outcome.state === 'VERIFIED'
-            ? `${watched.prefix} is announced correctly on every required session of the partner; expected origin ${asnList(watched.expectedOriginAsns)}.`
-            : `${watched.prefix}: ${outcome.errorMessage ?? 'validation pending'}`,
+        ...validationChangeText(watched.prefix, from, outcome, watched.expectedOriginAsns),
       });
       outbox.validationChanges.push({
         prefixId: watched.id,
         peeringServiceId: watched.peeringServiceId,
         customerId: watched.customerId,
         partnerId: watched.partnerId,
+        validation: {
+          validationState: outcome.state,
+          learnedType: outcome.learnedType,
+          errorMessage: outcome.errorMessage,
+          validatedAt: now,
+          expectedOriginAsns: watched.expectedOriginAsns,
+        },
       });
     }
     watched.errorMessage = outcome.errorMessage;

@@ -1,7 +1,13 @@
 import { GraphQLError } from 'graphql';
 import { type Context, refreshLoaders } from '../../context.js';
 import { DomainError, InputError, NotFoundError } from '../../errors.js';
-import type { LatencyUpdateMessage, PubSubChannels } from '../../pubsub.js';
+import type { PrefixRow } from '../../loaders.js';
+import type {
+  LatencyUpdateMessage,
+  PubSubChannels,
+  ValidationChangeMessage,
+  ValidationSnapshot,
+} from '../../pubsub.js';
 import { createLiveQueue } from '../../realtime/live-queue.js';
 import { type Pushable, pullInto, type Receiver } from '../../realtime/receiver.js';
 import { decodeCursor } from '../../services/pagination.js';
@@ -142,6 +148,16 @@ async function visibleServiceId(ctx: Context, id: string | null | undefined): Pr
   return serviceId;
 }
 
+/** A prefix row with the validation columns as one change left them. */
+const withValidation = (prefix: PrefixRow, validation: ValidationSnapshot): PrefixRow => ({
+  ...prefix,
+  validationState: validation.validationState,
+  learnedType: validation.learnedType,
+  errorMessage: validation.errorMessage,
+  validatedAt: validation.validatedAt == null ? null : new Date(validation.validatedAt),
+  expectedOriginAsns: validation.expectedOriginAsns,
+});
+
 type LatencyUpdateShape = { message: LatencyUpdateMessage };
 
 const LatencyUpdateRef = builder.objectRef<LatencyUpdateShape>('LatencyUpdate').implement({
@@ -231,11 +247,12 @@ builder.subscriptionFields((t) => ({
         ),
       );
     },
-    resolve: async (change: { prefixId: number }, _args, ctx) => {
+    // The validation fields come from the change itself: the row may already hold a later change.
+    resolve: async (change: ValidationChangeMessage, _args, ctx) => {
       refreshLoaders(ctx);
       const prefix = await ctx.loaders.prefix.load(change.prefixId);
       if (!prefix) throw new NotFoundError('The prefix was removed');
-      return prefix;
+      return withValidation(prefix, change.validation);
     },
   }),
   latencyUpdated: t.field({
