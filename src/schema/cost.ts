@@ -22,6 +22,11 @@ import type { Context } from '../context.js';
 
 /** Costs remembered per operation (by variables); past this many variable sets the operation's memo starts over. */
 const VARIABLE_SETS_KEPT = 100;
+/**
+ * Variables longer than this (as JSON) are costed every time and not remembered: a mutation carrying thousands of
+ * route updates would otherwise keep up to VARIABLE_SETS_KEPT copies of its payload as memo keys.
+ */
+const MAX_KEY_CHARS = 4096;
 
 const costs = new WeakMap<DocumentNode, Map<string, number>>();
 /** The cost of the operation each context runs (set by useOperationCost before execution). */
@@ -52,6 +57,7 @@ function operationCost(
     byVariables = new Map();
     costs.set(document, byVariables);
   }
+  if (key.length > MAX_KEY_CHARS) return cost;
   if (byVariables.size >= VARIABLE_SETS_KEPT) byVariables.clear();
   byVariables.set(key, cost);
   return cost;
