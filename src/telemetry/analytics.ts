@@ -48,21 +48,14 @@ export interface EventDraft {
 
 const VISIBILITY_WINDOW_MS = 24 * 3600 * 1000;
 
-const registeredCidr = (w: WatchedPrefix): Cidr => ({
-  text: w.prefix,
-  family: w.family,
-  length: Number(w.prefix.split('/')[1]),
-  start: w.rangeStart,
-  end: w.rangeEnd,
-});
-
 /**
  * Appends one event: `occurredAt` is when it happened (BGP time, or the end of a latency bucket), its recordedAt is
  * the outbox's transaction time.
  */
 export function emitEvent(db: DB, outbox: Outbox, watched: WatchedPrefix, occurredAt: number, draft: EventDraft): void {
   const meta = EVENT_TYPES[draft.type];
-  const observed = draft.observedPrefix ?? registeredCidr(watched);
+  // Without an observed prefix the event is about the registered one: its columns are the watched prefix's own.
+  const observed = draft.observedPrefix;
   const record = appendEvent(db, {
     prefixId: watched.id,
     peeringServiceId: watched.peeringServiceId,
@@ -75,10 +68,10 @@ export function emitEvent(db: DB, outbox: Outbox, watched: WatchedPrefix, occurr
     level: draft.level ?? meta.level,
     summary: draft.summary,
     description: draft.description,
-    observedPrefix: observed.text,
-    observedFamily: observed.family,
-    observedRangeStart: observed.start,
-    observedRangeEnd: observed.end,
+    observedPrefix: observed ? observed.text : watched.prefix,
+    observedFamily: observed ? observed.family : watched.family,
+    observedRangeStart: observed ? observed.start : watched.rangeStart,
+    observedRangeEnd: observed ? observed.end : watched.rangeEnd,
     observedOriginAsn: draft.observedOriginAsn ?? null,
     expectedOriginAsns: watched.expectedOriginAsns,
     asPath: draft.asPath ?? null,
