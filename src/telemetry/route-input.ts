@@ -59,6 +59,26 @@ const bad = (field: string[], message: string): Checked => ({ ok: false, field, 
 const isPathAsn = (h: unknown) => isAsn(h) && h !== 0;
 
 export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input): Checked {
+  return checkUpdate(input, raw, undefined, nextHopOfInput);
+}
+
+/** Reads an announcement's next hop: `nextHop` of a RouteUpdateInput, or of a RIS `announcements` item as sent. */
+type NextHopOf = (announcement: object) => unknown;
+const nextHopOfInput: NextHopOf = (a) => (a as { nextHop?: unknown }).nextHop;
+// As fromRisMessage maps it: RIS Live's `next_hop`, or `nextHop`, as a string.
+const nextHopOfRis: NextHopOf = (a) =>
+  String((a as { next_hop?: unknown }).next_hop ?? (a as { nextHop?: unknown }).nextHop ?? '');
+
+/**
+ * checkRouteUpdate, for RouteUpdateInputs whose announcements may be RIS items read by `nextHopOf`; `rawText` is
+ * the text the update arrived as (see RouteUpdate.rawText).
+ */
+function checkUpdate(
+  input: RouteUpdateInput,
+  raw: unknown,
+  rawText: string | undefined,
+  nextHopOf: NextHopOf,
+): Checked {
   if (!Number.isFinite(input.timestamp) || input.timestamp <= 0)
     return bad(['timestamp'], 'timestamp must be seconds since the epoch');
   if (typeof input.host !== 'string' || input.host.length < 1 || input.host.length > 64) {
@@ -111,7 +131,8 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
   const announcements = input.announcements ?? [];
   for (let i = 0; i < announcements.length; i++) {
     const a = announcements[i];
-    if (!a || typeof a.nextHop !== 'string' || !normaliseAddress(a.nextHop)) {
+    const nextHop = a ? nextHopOf(a) : undefined;
+    if (!a || typeof nextHop !== 'string' || !normaliseAddress(nextHop)) {
       return bad(['announcements', String(i), 'nextHop'], 'nextHop must be an IP address');
     }
     if (!Array.isArray(a.prefixes)) return bad(['announcements', String(i), 'prefixes'], 'prefixes must be a list');
@@ -156,7 +177,9 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
       announce,
       withdraw,
       raw,
-      ...(input.peerState ? { peerState: input.peerState } : {}),
+      // Every update has the same properties (one object shape for the code that reads them), set or undefined.
+      rawText,
+      peerState: input.peerState || undefined,
     },
   };
 }
@@ -166,14 +189,38 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
  * RouteUpdateInput. Returns null for messages that are neither UPDATEs nor RIS_PEER_STATE changes with a known
  * state (OPEN, KEEPALIVE, NOTIFICATION...).
  */
-const peerAsnOf = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : (v as number));
+/** A peer ASN sent as a string of digits (RIS Live does) is read as a number; anything else is checked as sent. */
+const peerAsnOf = (v: unknown) => (typeof v === 'string' && isDigits(v) ? Number(v) : (v as number));
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 const announcementOf = (a: { next_hop?: unknown; nextHop?: unknown; prefixes?: unknown }) => ({
   nextHop: String(a?.next_hop ?? a?.nextHop ?? ''),
   prefixes: a?.prefixes as string[],
 });
-const notLarge = (c: unknown) => !isLargeCommunity(c);
+
+/** The communities without the large ones (a copy only when there is one to drop). */
+function withoutLarge(communities: unknown[]): unknown[] {
+  for (let i = 0; i < communities.length; i++) {
+    if (isLargeCommunity(communities[i])) return communities.filter((c) => !isLargeCommunity(c));
+  }
+  return communities;
+}
 
 export function fromRisMessage(value: unknown): RouteUpdateInput | null | { error: string } {
+  return readRisMessage(value, true);
+}
+
+/**
+ * fromRisMessage; with `mapAnnouncements` false the `announcements` items are kept as sent (RIS `next_hop`), for
+ * checkUpdate with nextHopOfRis, rather than copied.
+ */
+function readRisMessage(value: unknown, mapAnnouncements: boolean): RouteUpdateInput | null | { error: string } {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'each line must be a JSON object' };
   const envelope = value as { type?: unknown; data?: unknown };
   if (envelope.type !== undefined && envelope.type !== 'ris_message' && envelope.data !== undefined) return null;
@@ -192,10 +239,14 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
     };
   }
   if (data.type !== undefined && data.type !== 'UPDATE') return null;
-  const announcements = Array.isArray(data.announcements) ? data.announcements.map(announcementOf) : null;
+  const announcements = Array.isArray(data.announcements)
+    ? mapAnnouncements
+      ? data.announcements.map(announcementOf)
+      : (data.announcements as RouteUpdateInput['announcements'])
+    : null;
   // Large communities (RFC 8092, three numbers) are not modelled: listed next to standard ones, they are skipped
   // rather than failing the line.
-  const community = Array.isArray(data.community) ? (data.community as unknown[]).filter(notLarge) : data.community;
+  const community = Array.isArray(data.community) ? withoutLarge(data.community) : data.community;
   return {
     timestamp: Number(data.timestamp),
     host: String(data.host ?? ''),
@@ -221,11 +272,10 @@ export type RisParse =
  * are internet noise that nothing keeps).
  */
 export function parseRisValue(value: unknown, text?: string): RisParse {
-  const input = fromRisMessage(value);
+  const input = readRisMessage(value, false);
   if (input === null) return { kind: 'ignored' };
   if ('error' in input) return { kind: 'rejected', message: input.error };
-  const checked = checkRouteUpdate(input, text === undefined ? value : undefined);
+  const checked = checkUpdate(input, text === undefined ? value : undefined, text, nextHopOfRis);
   if (!checked.ok) return { kind: 'rejected', message: checked.message, field: checked.field };
-  if (text !== undefined) checked.update.rawText = text;
   return { kind: 'update', update: checked.update };
 }
