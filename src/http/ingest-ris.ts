@@ -25,6 +25,12 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: 
   let line = 0;
   // One byte of slack for the `\r` of a CRLF line end, which is not part of the line.
   const limit = maxLineBytes + 1;
+  const wholeLine = (chunk: Buffer, start: number, stop: number): NdjsonLine => {
+    line += 1;
+    const crlf = stop > start && chunk[stop - 1] === 0x0d;
+    if (stop - start - (crlf ? 1 : 0) > maxLineBytes) return { line, tooLong: true };
+    return { line, text: chunk.toString('utf8', start, crlf ? stop - 1 : stop) };
+  };
   const finish = (): NdjsonLine => {
     line += 1;
     let result: NdjsonLine;
@@ -44,10 +50,12 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: 
       const newline = chunk.indexOf(NEWLINE, start);
       const stop = newline === -1 ? chunk.length : newline;
       if (!tooLong && size === 0 && newline !== -1 && stop - start <= limit) {
-        // The common case: a whole line inside one chunk, decoded without copying.
-        parts = [chunk.subarray(start, stop)];
-        size = stop - start;
-      } else if (!tooLong && stop > start) {
+        // The common case: a whole line inside one chunk, decoded from the chunk as it is (no view or copy of it).
+        lines.push(wholeLine(chunk, start, stop));
+        start = newline + 1;
+        continue;
+      }
+      if (!tooLong && stop > start) {
         if (size + (stop - start) > limit) {
           tooLong = true;
           parts = [];

@@ -55,6 +55,9 @@ export interface RouteUpdateInput {
 
 export type Checked = { ok: true; update: RouteUpdate } | { ok: false; field: string[]; message: string };
 
+/** The empty list of an update without paths, communities, announcements or withdrawals: one, shared, frozen. */
+const NONE = Object.freeze([]) as unknown as never[];
+
 const bad = (field: string[], message: string): Checked => ({ ok: false, field, message });
 const isPathAsn = (h: unknown) => isAsn(h) && h !== 0;
 
@@ -90,25 +93,32 @@ function checkUpdate(
     return bad(['peerAsn'], `peerAsn must be an ASN, an integer 1-4294967295 (got ${String(input.peerAsn)})`);
   }
 
-  // AS_SETs (nested arrays in RIS Live) are flattened in order; they are deprecated (RFC 9774) and rare.
+  // AS_SETs (nested arrays in RIS Live) are flattened in order; they are deprecated (RFC 9774) and rare. A path
+  // without one is kept as it came, and so is a valid community list (nothing writes to an update's lists).
   if (input.path != null && !Array.isArray(input.path)) return bad(['path'], 'path must be a list of ASNs');
-  const path: number[] = [];
-  const hops = input.path ?? [];
+  const hops = input.path ?? NONE;
+  let flat = true;
   for (let i = 0; i < hops.length; i++) {
     const hop = hops[i];
     if (Array.isArray(hop) ? !hop.every(isPathAsn) : !isPathAsn(hop)) {
       return bad(['path', String(i)], `path holds ASNs, integers 1-4294967295 (got ${JSON.stringify(hop)})`);
     }
-    if (Array.isArray(hop)) path.push(...hop);
-    else path.push(hop as number);
+    if (Array.isArray(hop)) flat = false;
+  }
+  let path = hops as number[];
+  if (!flat) {
+    path = [];
+    for (const hop of hops) {
+      if (Array.isArray(hop)) path.push(...hop);
+      else path.push(hop);
+    }
   }
   if (path.length > 255) return bad(['path'], 'path is longer than 255 ASNs');
 
   if (input.community != null && !Array.isArray(input.community)) {
     return bad(['community'], 'community must be a list of [asn, value] pairs');
   }
-  const communities: [number, number][] = [];
-  const communityList = input.community ?? [];
+  const communityList = input.community ?? NONE;
   // Index loops here and below: `.entries()` allocates an iterator and a pair per item, on every line ingested.
   for (let i = 0; i < communityList.length; i++) {
     const c = communityList[i];
@@ -120,15 +130,15 @@ function checkUpdate(
           : 'a community is an [asn, value] pair of 16-bit integers, 0..65535 each (RFC 1997)',
       );
     }
-    communities.push([c[0], c[1]]);
   }
+  const communities = communityList as [number, number][];
 
-  const announce: Cidr[] = [];
   let count = 0;
   if (input.announcements != null && !Array.isArray(input.announcements)) {
     return bad(['announcements'], 'announcements must be a list');
   }
-  const announcements = input.announcements ?? [];
+  const announcements = input.announcements ?? NONE;
+  const announce: Cidr[] = announcements.length ? [] : NONE;
   for (let i = 0; i < announcements.length; i++) {
     const a = announcements[i];
     const nextHop = a ? nextHopOf(a) : undefined;
@@ -151,11 +161,11 @@ function checkUpdate(
   }
   if (announce.length && path.length === 0) return bad(['path'], 'an announcement needs a non-empty AS path');
 
-  const withdraw: Cidr[] = [];
   if (input.withdrawals != null && !Array.isArray(input.withdrawals)) {
     return bad(['withdrawals'], 'withdrawals must be a list of CIDR strings');
   }
-  const withdrawals = input.withdrawals ?? [];
+  const withdrawals = input.withdrawals ?? NONE;
+  const withdraw: Cidr[] = withdrawals.length ? [] : NONE;
   for (let j = 0; j < withdrawals.length; j++) {
     const text = withdrawals[j];
     const parsed = typeof text === 'string' ? parseCidr(text) : null;
