@@ -5,7 +5,7 @@ import { type Cidr, tryParseCidr } from '../domain/cidr.js';
 import { EVENT_TYPES, type PrefixEventType, validationChangeLevel } from '../domain/events.js';
 import { evaluateValidation, type RequiredSession, type SessionRoute } from '../domain/validation.js';
 import type { Env } from '../env.js';
-import { appendEvent } from './event-log.js';
+import { appendEvent, levelRank } from './event-log.js';
 import type { Outbox, WatchedPrefix } from './watch.js';
 
 /**
@@ -56,7 +56,10 @@ export function emitEvent(db: DB, outbox: Outbox, watched: WatchedPrefix, occurr
   const meta = EVENT_TYPES[draft.type];
   // Without an observed prefix the event is about the registered one: its columns are the watched prefix's own.
   const observed = draft.observedPrefix;
+  const level = draft.level ?? meta.level;
+  // The record as published, built once: appendEvent writes it and sets its seq.
   const record = appendEvent(db, {
+    seq: 0,
     prefixId: watched.id,
     peeringServiceId: watched.peeringServiceId,
     customerId: watched.customerId,
@@ -65,7 +68,8 @@ export function emitEvent(db: DB, outbox: Outbox, watched: WatchedPrefix, occurr
     recordedAt: outbox.recordedAt,
     type: draft.type,
     azureEventType: meta.azure,
-    level: draft.level ?? meta.level,
+    level,
+    levelRank: levelRank(level),
     summary: draft.summary,
     description: draft.description,
     observedPrefix: observed ? observed.text : watched.prefix,
