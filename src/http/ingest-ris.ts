@@ -9,8 +9,13 @@ import { MAX_BATCH, parseRisValue, type RouteUpdate } from '../telemetry/route-i
 const MAX_REPORTED_ERRORS = 100;
 const NEWLINE = 0x0a;
 
-/** One NDJSON line: its 1-based number and text, or `tooLong` when it was skipped unread past the limit. */
-export type NdjsonLine = { line: number; text: string; tooLong?: never } | { line: number; tooLong: true };
+/**
+ * One NDJSON line: its 1-based number and text, or `tooLong` when it was skipped unread past the limit. A line that
+ * lay whole in one chunk also names its bytes there (`chunk`, `start`, `end`).
+ */
+export type NdjsonLine =
+  | { line: number; text: string; tooLong?: never; chunk?: Buffer; start?: number; end?: number }
+  | { line: number; tooLong: true };
 
 /**
  * Splits a byte stream into lines while it streams, measuring each line as it grows: past `maxLineBytes` the
@@ -29,7 +34,8 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: 
     line += 1;
     const crlf = stop > start && chunk[stop - 1] === 0x0d;
     if (stop - start - (crlf ? 1 : 0) > maxLineBytes) return { line, tooLong: true };
-    return { line, text: chunk.toString('utf8', start, crlf ? stop - 1 : stop) };
+    const end = crlf ? stop - 1 : stop;
+    return { line, text: chunk.toString('utf8', start, end), chunk, start, end };
   };
   const finish = (): NdjsonLine => {
     line += 1;
@@ -37,7 +43,7 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: 
     const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
     const crlf = size > 0 && bytes[size - 1] === 0x0d;
     if (tooLong || size - (crlf ? 1 : 0) > maxLineBytes) result = { line, tooLong: true };
-    else result = { line, text: bytes.toString('utf8', 0, crlf ? size - 1 : size) };
+    else result = { line, text: bytes.toString('utf8', 0, crlf ? size - 1 : size), chunk: undefined, start: 0, end: 0 };
     parts = [];
     size = 0;
     tooLong = false;
@@ -210,7 +216,15 @@ export async function handleRisIngest(
           reject(lineNo, parsed.message, parsed.field);
           continue;
         }
-        batch.push(parsed.update);
+        const update = parsed.update;
+        if (next.chunk) {
+          // The text goes with the rest of the parsed line; the history decodes the bytes again if it keeps the update.
+          update.rawText = undefined;
+          update.rawChunk = next.chunk;
+          update.rawStart = next.start;
+          update.rawEnd = next.end;
+        }
+        batch.push(update);
         if (batch.length >= MAX_BATCH) flush();
       }
     }

@@ -24,6 +24,14 @@ export interface RouteUpdate {
   /** Its JSON text when it arrived as text (an NDJSON line, a RIS Live frame): stored as is, not serialised again. */
   rawText?: string;
   /**
+   * Or the bytes of that text in the request body chunk it came in (`rawChunk`, from `rawStart` to `rawEnd`), decoded
+   * again only if the update is kept: most NDJSON lines are internet noise, and a batch held its 10,000 line texts
+   * on the JavaScript heap (copied by every young-generation collection) where the chunks are outside it.
+   */
+  rawChunk?: Buffer;
+  rawStart?: number;
+  rawEnd?: number;
+  /**
    * Set for a peer state change (RIS_PEER_STATE, ExaBGP neighbor state), which carries no routes: DOWN withdraws
    * every route learned from the peer; UP starts a new session, so the peer's table starts empty.
    */
@@ -189,6 +197,9 @@ function checkUpdate(
       raw,
       // Every update has the same properties (one object shape for the code that reads them), set or undefined.
       rawText,
+      rawChunk: undefined,
+      rawStart: undefined,
+      rawEnd: undefined,
       peerState: input.peerState || undefined,
     },
   };
@@ -267,6 +278,13 @@ function readRisMessage(value: unknown, mapAnnouncements: boolean): RouteUpdateI
     announcements,
     withdrawals: (data.withdrawals as string[] | undefined) ?? null,
   };
+}
+
+/** The JSON text of the message as received, for the raw history. */
+export function rawMessageOf(u: RouteUpdate): string {
+  if (u.rawText !== undefined) return u.rawText;
+  if (u.rawChunk) return u.rawChunk.toString('utf8', u.rawStart, u.rawEnd);
+  return JSON.stringify(u.raw);
 }
 
 export type RisParse =

@@ -9,7 +9,7 @@ import {
   emitEvent,
   type SessionInfo,
 } from './analytics.js';
-import type { RouteUpdate } from './route-input.js';
+import { type RouteUpdate, rawMessageOf } from './route-input.js';
 import type { Outbox, WatchedPrefix, WatchQueries } from './watch.js';
 
 /**
@@ -97,13 +97,13 @@ export function routeStatements(db: DB) {
         params.length = 0;
         for (let j = i; j < i + HISTORY_CHUNK; j++) {
           const u = updates[j]!;
-          params.push(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, u.rawText ?? JSON.stringify(u.raw));
+          params.push(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, rawMessageOf(u));
         }
         historyChunk.run(params);
       }
       for (; i < updates.length; i++) {
         const u = updates[i]!;
-        historyOne.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, u.rawText ?? JSON.stringify(u.raw));
+        historyOne.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, rawMessageOf(u));
       }
     },
     /** Keyed by the normalised address, as update peers are (a session stored before normalisation still matches). */
