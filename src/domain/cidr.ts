@@ -87,15 +87,30 @@ function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   return value == null ? null : new ipaddr.IPv4(ipv4Octets(value));
 }
 
-const hex8 = (value: number) => value.toString(16).padStart(8, '0');
+/**
+ * A 32-bit number as 8 lowercase hex digits, byte by byte from a table: `toString(16)` and `padStart` cost about four
+ * times as much, twice for every IPv4 prefix ingested.
+ */
+const hex8 = (value: number) =>
+  HEX[value >>> 24]! + HEX[(value >>> 16) & 255]! + HEX[(value >>> 8) & 255]! + HEX[value & 255]!;
+
+/** 1-3 ASCII digits, as /^\d{1,3}$/ tests, without a regular expression. */
+function isLengthText(lengthText: string): boolean {
+  if (lengthText.length < 1 || lengthText.length > 3) return false;
+  for (let i = 0; i < lengthText.length; i++) {
+    const c = lengthText.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
 
 /**
  * parseCidr for an IPv4 text (no ':'): 32-bit arithmetic on the address as a number, with no ipaddr.js object or
  * byte arrays; same results and messages as the general path.
  */
-function parseIpv4Cidr(input: string, addressText: string, lengthText: string): ParseResult {
+function parseIpv4Cidr(input: string, text: string, addressText: string, lengthText: string): ParseResult {
   const value = ipv4Number(addressText);
-  if (value == null || !/^\d{1,3}$/.test(lengthText)) {
+  if (value == null || !isLengthText(lengthText)) {
     return { ok: false, problem: 'MALFORMED', message: `"${input}" is not a valid IPv4 or IPv6 CIDR prefix` };
   }
   const length = Number(lengthText);
@@ -116,7 +131,8 @@ function parseIpv4Cidr(input: string, addressText: string, lengthText: string): 
   return {
     ok: true,
     cidr: {
-      text: `${addressText}/${length}`,
+      // The text itself when its length is written without a leading zero (as it nearly always is): no new string.
+      text: lengthText.length === 1 || lengthText.charCodeAt(0) !== 0x30 ? text : `${addressText}/${length}`,
       family: 4,
       length,
       start: hex8(network),
@@ -150,7 +166,7 @@ export function parseCidr(input: string): ParseResult {
     return { ok: false, problem: 'MALFORMED', message: `"${input}" is not a CIDR prefix (missing /length)` };
   const addressText = text.slice(0, slash);
   const lengthText = text.slice(slash + 1);
-  if (!addressText.includes(':')) return parseIpv4Cidr(input, addressText, lengthText);
+  if (!addressText.includes(':')) return parseIpv4Cidr(input, text, addressText, lengthText);
   const addr = parseAddress(addressText);
   if (!addr || !/^\d{1,3}$/.test(lengthText)) {
     return { ok: false, problem: 'MALFORMED', message: `"${input}" is not a valid IPv4 or IPv6 CIDR prefix` };

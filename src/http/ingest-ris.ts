@@ -9,8 +9,13 @@ import { MAX_BATCH, parseRisValue, type RouteUpdate } from '../telemetry/route-i
 const MAX_REPORTED_ERRORS = 100;
 const NEWLINE = 0x0a;
 
-/** One NDJSON line: its 1-based number and text, or `tooLong` when it was skipped unread past the limit. */
-export type NdjsonLine = { line: number; text: string; tooLong?: never } | { line: number; tooLong: true };
+/**
+ * One NDJSON line: its 1-based number and text, or `tooLong` when it was skipped unread past the limit. A line that
+ * lay whole in one chunk also names its bytes there (`chunk`, `start`, `end`).
+ */
+export type NdjsonLine =
+  | { line: number; text: string; tooLong?: never; chunk?: Buffer; start?: number; end?: number }
+  | { line: number; tooLong: true };
 
 /**
  * Splits a byte stream into lines while it streams, measuring each line as it grows: past `maxLineBytes` the
@@ -25,13 +30,20 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: 
   let line = 0;
   // One byte of slack for the `\r` of a CRLF line end, which is not part of the line.
   const limit = maxLineBytes + 1;
+  const wholeLine = (chunk: Buffer, start: number, stop: number): NdjsonLine => {
+    line += 1;
+    const crlf = stop > start && chunk[stop - 1] === 0x0d;
+    if (stop - start - (crlf ? 1 : 0) > maxLineBytes) return { line, tooLong: true };
+    const end = crlf ? stop - 1 : stop;
+    return { line, text: chunk.toString('utf8', start, end), chunk, start, end };
+  };
   const finish = (): NdjsonLine => {
     line += 1;
     let result: NdjsonLine;
     const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
     const crlf = size > 0 && bytes[size - 1] === 0x0d;
     if (tooLong || size - (crlf ? 1 : 0) > maxLineBytes) result = { line, tooLong: true };
-    else result = { line, text: bytes.toString('utf8', 0, crlf ? size - 1 : size) };
+    else result = { line, text: bytes.toString('utf8', 0, crlf ? size - 1 : size), chunk: undefined, start: 0, end: 0 };
     parts = [];
     size = 0;
     tooLong = false;
@@ -44,10 +56,12 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer>, maxLineBytes: 
       const newline = chunk.indexOf(NEWLINE, start);
       const stop = newline === -1 ? chunk.length : newline;
       if (!tooLong && size === 0 && newline !== -1 && stop - start <= limit) {
-        // The common case: a whole line inside one chunk, decoded without copying.
-        parts = [chunk.subarray(start, stop)];
-        size = stop - start;
-      } else if (!tooLong && stop > start) {
+        // The common case: a whole line inside one chunk, decoded from the chunk as it is (no view or copy of it).
+        lines.push(wholeLine(chunk, start, stop));
+        start = newline + 1;
+        continue;
+      }
+      if (!tooLong && stop > start) {
         if (size + (stop - start) > limit) {
           tooLong = true;
           parts = [];
@@ -202,7 +216,15 @@ export async function handleRisIngest(
           reject(lineNo, parsed.message, parsed.field);
           continue;
         }
-        batch.push(parsed.update);
+        const update = parsed.update;
+        if (next.chunk) {
+          // The text goes with the rest of the parsed line; the history decodes the bytes again if it keeps the update.
+          update.rawText = undefined;
+          update.rawChunk = next.chunk;
+          update.rawStart = next.start;
+          update.rawEnd = next.end;
+        }
+        batch.push(update);
         if (batch.length >= MAX_BATCH) flush();
       }
     }

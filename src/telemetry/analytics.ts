@@ -5,7 +5,7 @@ import { type Cidr, tryParseCidr } from '../domain/cidr.js';
 import { EVENT_TYPES, type PrefixEventType, validationChangeLevel, validationChangeText } from '../domain/events.js';
 import { evaluateValidation, type RequiredSession, type SessionRoute } from '../domain/validation.js';
 import type { Env } from '../env.js';
-import { appendEvent } from './event-log.js';
+import { appendEvent, levelRank } from './event-log.js';
 import type { Outbox, WatchedPrefix } from './watch.js';
 
 /**
@@ -48,22 +48,18 @@ export interface EventDraft {
 
 const VISIBILITY_WINDOW_MS = 24 * 3600 * 1000;
 
-const registeredCidr = (w: WatchedPrefix): Cidr => ({
-  text: w.prefix,
-  family: w.family,
-  length: Number(w.prefix.split('/')[1]),
-  start: w.rangeStart,
-  end: w.rangeEnd,
-});
-
 /**
  * Appends one event: `occurredAt` is when it happened (BGP time, or the end of a latency bucket), its recordedAt is
  * the outbox's transaction time.
  */
 export function emitEvent(db: DB, outbox: Outbox, watched: WatchedPrefix, occurredAt: number, draft: EventDraft): void {
   const meta = EVENT_TYPES[draft.type];
-  const observed = draft.observedPrefix ?? registeredCidr(watched);
+  // Without an observed prefix the event is about the registered one: its columns are the watched prefix's own.
+  const observed = draft.observedPrefix;
+  const level = draft.level ?? meta.level;
+  // The record as published, built once: appendEvent writes it and sets its seq.
   const record = appendEvent(db, {
+    seq: 0,
     prefixId: watched.id,
     peeringServiceId: watched.peeringServiceId,
     customerId: watched.customerId,
@@ -72,13 +68,14 @@ export function emitEvent(db: DB, outbox: Outbox, watched: WatchedPrefix, occurr
     recordedAt: outbox.recordedAt,
     type: draft.type,
     azureEventType: meta.azure,
-    level: draft.level ?? meta.level,
+    level,
+    levelRank: levelRank(level),
     summary: draft.summary,
     description: draft.description,
-    observedPrefix: observed.text,
-    observedFamily: observed.family,
-    observedRangeStart: observed.start,
-    observedRangeEnd: observed.end,
+    observedPrefix: observed ? observed.text : watched.prefix,
+    observedFamily: observed ? observed.family : watched.family,
+    observedRangeStart: observed ? observed.start : watched.rangeStart,
+    observedRangeEnd: observed ? observed.end : watched.rangeEnd,
     observedOriginAsn: draft.observedOriginAsn ?? null,
     expectedOriginAsns: watched.expectedOriginAsns,
     asPath: draft.asPath ?? null,

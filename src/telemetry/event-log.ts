@@ -11,11 +11,6 @@ import type { ServiceScope } from '../services/viewer.js';
  */
 
 export type PrefixEventRecord = typeof prefixEvents.$inferSelect;
-/** recordedAt is required here (the column's default 0 exists only for the backfill): retention counts from it. */
-export type NewPrefixEvent = Omit<typeof prefixEvents.$inferInsert, 'seq' | 'levelRank' | 'recordedAt'> & {
-  recordedAt: number;
-};
-
 export const EVENT_CURSOR_KIND = 'evt';
 
 export const levelRank = (level: EventLevel): number => EVENT_LEVELS.indexOf(level);
@@ -92,65 +87,40 @@ const APPEND_SQL = `insert into prefix_events (prefix_id, peering_service_id, cu
 const appendStatements = new WeakMap<DB, import('better-sqlite3').Statement>();
 
 /**
- * Appends one event inside the caller's transaction. The statement is prepared once per database (the query builder
- * would build and prepare SQL on every call, which dominated ingestion when updates raise events), and the record
- * is built from the input and the new sequence instead of being read back.
+ * Appends one event inside the caller's transaction and sets its `seq` from the insert: the record given is the one
+ * written and returned (for the outbox), not copied. The statement is prepared once per database (the query builder
+ * would build and prepare SQL on every call, which dominated ingestion when updates raise events).
  */
-export function appendEvent(db: DB, event: NewPrefixEvent): PrefixEventRecord {
+export function appendEvent(db: DB, record: PrefixEventRecord): PrefixEventRecord {
   let statement = appendStatements.get(db);
   if (!statement) {
     statement = db.$client.prepare(APPEND_SQL);
     appendStatements.set(db, statement);
   }
-  const rank = levelRank(event.level);
-  const observedOriginAsn = event.observedOriginAsn ?? null;
-  const asPath = event.asPath ?? null;
-  const peersSeen = event.peersSeen ?? null;
   const { lastInsertRowid } = statement.run(
-    event.prefixId,
-    event.peeringServiceId,
-    event.customerId,
-    event.partnerId,
-    event.occurredAt,
-    event.recordedAt,
-    event.type,
-    event.azureEventType,
-    event.level,
-    rank,
-    event.summary,
-    event.description,
-    event.observedPrefix,
-    event.observedFamily,
-    event.observedRangeStart,
-    event.observedRangeEnd,
-    observedOriginAsn,
-    JSON.stringify(event.expectedOriginAsns),
-    asPath == null ? null : JSON.stringify(asPath),
-    peersSeen,
+    record.prefixId,
+    record.peeringServiceId,
+    record.customerId,
+    record.partnerId,
+    record.occurredAt,
+    record.recordedAt,
+    record.type,
+    record.azureEventType,
+    record.level,
+    record.levelRank,
+    record.summary,
+    record.description,
+    record.observedPrefix,
+    record.observedFamily,
+    record.observedRangeStart,
+    record.observedRangeEnd,
+    record.observedOriginAsn,
+    JSON.stringify(record.expectedOriginAsns),
+    record.asPath == null ? null : JSON.stringify(record.asPath),
+    record.peersSeen,
   );
-  return {
-    seq: Number(lastInsertRowid),
-    prefixId: event.prefixId,
-    peeringServiceId: event.peeringServiceId,
-    customerId: event.customerId,
-    partnerId: event.partnerId,
-    occurredAt: event.occurredAt,
-    recordedAt: event.recordedAt,
-    type: event.type,
-    azureEventType: event.azureEventType,
-    level: event.level,
-    levelRank: rank,
-    summary: event.summary,
-    description: event.description,
-    observedPrefix: event.observedPrefix,
-    observedFamily: event.observedFamily,
-    observedRangeStart: event.observedRangeStart,
-    observedRangeEnd: event.observedRangeEnd,
-    observedOriginAsn,
-    expectedOriginAsns: event.expectedOriginAsns,
-    asPath,
-    peersSeen,
-  };
+  record.seq = Number(lastInsertRowid);
+  return record;
 }
 
 /** One page of the log, ascending by sequence (use `last` for the newest). */

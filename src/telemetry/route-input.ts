@@ -24,6 +24,14 @@ export interface RouteUpdate {
   /** Its JSON text when it arrived as text (an NDJSON line, a RIS Live frame): stored as is, not serialised again. */
   rawText?: string;
   /**
+   * Or the bytes of that text in the request body chunk it came in (`rawChunk`, from `rawStart` to `rawEnd`), decoded
+   * again only if the update is kept: most NDJSON lines are internet noise, and a batch held its 10,000 line texts
+   * on the JavaScript heap (copied by every young-generation collection) where the chunks are outside it.
+   */
+  rawChunk?: Buffer;
+  rawStart?: number;
+  rawEnd?: number;
+  /**
    * Set for a peer state change (RIS_PEER_STATE, ExaBGP neighbor state), which carries no routes: DOWN withdraws
    * every route learned from the peer; UP starts a new session, so the peer's table starts empty.
    */
@@ -55,10 +63,33 @@ export interface RouteUpdateInput {
 
 export type Checked = { ok: true; update: RouteUpdate } | { ok: false; field: string[]; message: string };
 
+/** The empty list of an update without paths, communities, announcements or withdrawals: one, shared, frozen. */
+const NONE = Object.freeze([]) as unknown as never[];
+
 const bad = (field: string[], message: string): Checked => ({ ok: false, field, message });
 const isPathAsn = (h: unknown) => isAsn(h) && h !== 0;
 
 export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input): Checked {
+  return checkUpdate(input, raw, undefined, nextHopOfInput);
+}
+
+/** Reads an announcement's next hop: `nextHop` of a RouteUpdateInput, or of a RIS `announcements` item as sent. */
+type NextHopOf = (announcement: object) => unknown;
+const nextHopOfInput: NextHopOf = (a) => (a as { nextHop?: unknown }).nextHop;
+// As fromRisMessage maps it: RIS Live's `next_hop`, or `nextHop`, as a string.
+const nextHopOfRis: NextHopOf = (a) =>
+  String((a as { next_hop?: unknown }).next_hop ?? (a as { nextHop?: unknown }).nextHop ?? '');
+
+/**
+ * checkRouteUpdate, for RouteUpdateInputs whose announcements may be RIS items read by `nextHopOf`; `rawText` is
+ * the text the update arrived as (see RouteUpdate.rawText).
+ */
+function checkUpdate(
+  input: RouteUpdateInput,
+  raw: unknown,
+  rawText: string | undefined,
+  nextHopOf: NextHopOf,
+): Checked {
   if (!Number.isFinite(input.timestamp) || input.timestamp <= 0)
     return bad(['timestamp'], 'timestamp must be seconds since the epoch');
   if (typeof input.host !== 'string' || input.host.length < 1 || input.host.length > 64) {
@@ -70,25 +101,32 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
     return bad(['peerAsn'], `peerAsn must be an ASN, an integer 1-4294967295 (got ${String(input.peerAsn)})`);
   }
 
-  // AS_SETs (nested arrays in RIS Live) are flattened in order; they are deprecated (RFC 9774) and rare.
+  // AS_SETs (nested arrays in RIS Live) are flattened in order; they are deprecated (RFC 9774) and rare. A path
+  // without one is kept as it came, and so is a valid community list (nothing writes to an update's lists).
   if (input.path != null && !Array.isArray(input.path)) return bad(['path'], 'path must be a list of ASNs');
-  const path: number[] = [];
-  const hops = input.path ?? [];
+  const hops = input.path ?? NONE;
+  let flat = true;
   for (let i = 0; i < hops.length; i++) {
     const hop = hops[i];
     if (Array.isArray(hop) ? !hop.every(isPathAsn) : !isPathAsn(hop)) {
       return bad(['path', String(i)], `path holds ASNs, integers 1-4294967295 (got ${JSON.stringify(hop)})`);
     }
-    if (Array.isArray(hop)) path.push(...hop);
-    else path.push(hop as number);
+    if (Array.isArray(hop)) flat = false;
+  }
+  let path = hops as number[];
+  if (!flat) {
+    path = [];
+    for (const hop of hops) {
+      if (Array.isArray(hop)) path.push(...hop);
+      else path.push(hop);
+    }
   }
   if (path.length > 255) return bad(['path'], 'path is longer than 255 ASNs');
 
   if (input.community != null && !Array.isArray(input.community)) {
     return bad(['community'], 'community must be a list of [asn, value] pairs');
   }
-  const communities: [number, number][] = [];
-  const communityList = input.community ?? [];
+  const communityList = input.community ?? NONE;
   // Index loops here and below: `.entries()` allocates an iterator and a pair per item, on every line ingested.
   for (let i = 0; i < communityList.length; i++) {
     const c = communityList[i];
@@ -100,18 +138,19 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
           : 'a community is an [asn, value] pair of 16-bit integers, 0..65535 each (RFC 1997)',
       );
     }
-    communities.push([c[0], c[1]]);
   }
+  const communities = communityList as [number, number][];
 
-  const announce: Cidr[] = [];
   let count = 0;
   if (input.announcements != null && !Array.isArray(input.announcements)) {
     return bad(['announcements'], 'announcements must be a list');
   }
-  const announcements = input.announcements ?? [];
+  const announcements = input.announcements ?? NONE;
+  const announce: Cidr[] = announcements.length ? [] : NONE;
   for (let i = 0; i < announcements.length; i++) {
     const a = announcements[i];
-    if (!a || typeof a.nextHop !== 'string' || !normaliseAddress(a.nextHop)) {
+    const nextHop = a ? nextHopOf(a) : undefined;
+    if (!a || typeof nextHop !== 'string' || !normaliseAddress(nextHop)) {
       return bad(['announcements', String(i), 'nextHop'], 'nextHop must be an IP address');
     }
     if (!Array.isArray(a.prefixes)) return bad(['announcements', String(i), 'prefixes'], 'prefixes must be a list');
@@ -130,11 +169,11 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
   }
   if (announce.length && path.length === 0) return bad(['path'], 'an announcement needs a non-empty AS path');
 
-  const withdraw: Cidr[] = [];
   if (input.withdrawals != null && !Array.isArray(input.withdrawals)) {
     return bad(['withdrawals'], 'withdrawals must be a list of CIDR strings');
   }
-  const withdrawals = input.withdrawals ?? [];
+  const withdrawals = input.withdrawals ?? NONE;
+  const withdraw: Cidr[] = withdrawals.length ? [] : NONE;
   for (let j = 0; j < withdrawals.length; j++) {
     const text = withdrawals[j];
     const parsed = typeof text === 'string' ? parseCidr(text) : null;
@@ -156,7 +195,12 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
       announce,
       withdraw,
       raw,
-      ...(input.peerState ? { peerState: input.peerState } : {}),
+      // Every update has the same properties (one object shape for the code that reads them), set or undefined.
+      rawText,
+      rawChunk: undefined,
+      rawStart: undefined,
+      rawEnd: undefined,
+      peerState: input.peerState || undefined,
     },
   };
 }
@@ -166,14 +210,38 @@ export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input):
  * RouteUpdateInput. Returns null for messages that are neither UPDATEs nor RIS_PEER_STATE changes with a known
  * state (OPEN, KEEPALIVE, NOTIFICATION...).
  */
-const peerAsnOf = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : (v as number));
+/** A peer ASN sent as a string of digits (RIS Live does) is read as a number; anything else is checked as sent. */
+const peerAsnOf = (v: unknown) => (typeof v === 'string' && isDigits(v) ? Number(v) : (v as number));
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 const announcementOf = (a: { next_hop?: unknown; nextHop?: unknown; prefixes?: unknown }) => ({
   nextHop: String(a?.next_hop ?? a?.nextHop ?? ''),
   prefixes: a?.prefixes as string[],
 });
-const notLarge = (c: unknown) => !isLargeCommunity(c);
+
+/** The communities without the large ones (a copy only when there is one to drop). */
+function withoutLarge(communities: unknown[]): unknown[] {
+  for (let i = 0; i < communities.length; i++) {
+    if (isLargeCommunity(communities[i])) return communities.filter((c) => !isLargeCommunity(c));
+  }
+  return communities;
+}
 
 export function fromRisMessage(value: unknown): RouteUpdateInput | null | { error: string } {
+  return readRisMessage(value, true);
+}
+
+/**
+ * fromRisMessage; with `mapAnnouncements` false the `announcements` items are kept as sent (RIS `next_hop`), for
+ * checkUpdate with nextHopOfRis, rather than copied.
+ */
+function readRisMessage(value: unknown, mapAnnouncements: boolean): RouteUpdateInput | null | { error: string } {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'each line must be a JSON object' };
   const envelope = value as { type?: unknown; data?: unknown };
   if (envelope.type !== undefined && envelope.type !== 'ris_message' && envelope.data !== undefined) return null;
@@ -192,10 +260,14 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
     };
   }
   if (data.type !== undefined && data.type !== 'UPDATE') return null;
-  const announcements = Array.isArray(data.announcements) ? data.announcements.map(announcementOf) : null;
+  const announcements = Array.isArray(data.announcements)
+    ? mapAnnouncements
+      ? data.announcements.map(announcementOf)
+      : (data.announcements as RouteUpdateInput['announcements'])
+    : null;
   // Large communities (RFC 8092, three numbers) are not modelled: listed next to standard ones, they are skipped
   // rather than failing the line.
-  const community = Array.isArray(data.community) ? (data.community as unknown[]).filter(notLarge) : data.community;
+  const community = Array.isArray(data.community) ? withoutLarge(data.community) : data.community;
   return {
     timestamp: Number(data.timestamp),
     host: String(data.host ?? ''),
@@ -206,6 +278,13 @@ export function fromRisMessage(value: unknown): RouteUpdateInput | null | { erro
     announcements,
     withdrawals: (data.withdrawals as string[] | undefined) ?? null,
   };
+}
+
+/** The JSON text of the message as received, for the raw history. */
+export function rawMessageOf(u: RouteUpdate): string {
+  if (u.rawText !== undefined) return u.rawText;
+  if (u.rawChunk) return u.rawChunk.toString('utf8', u.rawStart, u.rawEnd);
+  return JSON.stringify(u.raw);
 }
 
 export type RisParse =
@@ -221,11 +300,10 @@ export type RisParse =
  * are internet noise that nothing keeps).
  */
 export function parseRisValue(value: unknown, text?: string): RisParse {
-  const input = fromRisMessage(value);
+  const input = readRisMessage(value, false);
   if (input === null) return { kind: 'ignored' };
   if ('error' in input) return { kind: 'rejected', message: input.error };
-  const checked = checkRouteUpdate(input, text === undefined ? value : undefined);
+  const checked = checkUpdate(input, text === undefined ? value : undefined, text, nextHopOfRis);
   if (!checked.ok) return { kind: 'rejected', message: checked.message, field: checked.field };
-  if (text !== undefined) checked.update.rawText = text;
   return { kind: 'update', update: checked.update };
 }

@@ -9,7 +9,7 @@ import {
   emitEvent,
   type SessionInfo,
 } from './analytics.js';
-import type { RouteUpdate } from './route-input.js';
+import { type RouteUpdate, rawMessageOf } from './route-input.js';
 import type { Outbox, WatchedPrefix, WatchQueries } from './watch.js';
 
 /**
@@ -97,13 +97,13 @@ export function routeStatements(db: DB) {
         params.length = 0;
         for (let j = i; j < i + HISTORY_CHUNK; j++) {
           const u = updates[j]!;
-          params.push(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, u.rawText ?? JSON.stringify(u.raw));
+          params.push(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, rawMessageOf(u));
         }
         historyChunk.run(params);
       }
       for (; i < updates.length; i++) {
         const u = updates[i]!;
-        historyOne.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, u.rawText ?? JSON.stringify(u.raw));
+        historyOne.run(receivedAt, u.timestamp, u.host, u.peer, u.peerAsn, rawMessageOf(u));
       }
     },
     /** Keyed by the normalised address, as update peers are (a session stored before normalisation still matches). */
@@ -140,6 +140,16 @@ interface AnnouncedRow {
 
 /** A route state the batch changed and has not written yet: a whole row, or a withdrawal of a stored route. */
 type PendingWrite = { row: AnnouncedRow } | { withdrawnAt: number; peer: string; prefix: string };
+
+/**
+ * One route (peer and prefix) as of the batch: `announced` 1 or 0 as stored or last written by the batch, -1 for a
+ * route that has no row; its write not made yet, if any.
+ */
+interface RouteSlot {
+  announced: number;
+  updatedAt: number;
+  write: PendingWrite | null;
+}
 
 type SessionWithState = SessionInfo & { state: BgpSessionState; stateChangedAt: number | null };
 
@@ -221,27 +231,43 @@ export function applyRouteBatch(
   };
   let stored = 0;
   let ignored = 0;
-  // Route state as of this batch, by peer and prefix: read once from the database, then kept up to date with what
-  // the batch writes, so a route the batch changes again is not read back.
-  const states = new Map<string, { announced: number; updatedAt: number } | null>();
-  const stateKey = (peer: string, prefix: string) => `${peer} ${prefix}`;
-  const stateOf = (key: string, peer: string, prefix: string) => {
-    let state = states.get(key);
-    if (state === undefined) {
-      state = stmts.current(peer, prefix) ?? null;
-      states.set(key, state);
+  // Route state as of this batch, by peer and then prefix: read once from the database, then kept up to date with
+  // what the batch writes, so a route the batch changes again is not read back. Two lookups by strings whose hashes
+  // are already known, rather than one by a `${peer} ${prefix}` key built, flattened and hashed for every route.
+  const routesByPeer = new Map<string, Map<string, RouteSlot>>();
+  const routesOf = (peer: string) => {
+    let routes = routesByPeer.get(peer);
+    if (!routes) {
+      routes = new Map();
+      routesByPeer.set(peer, routes);
     }
-    return state;
+    return routes;
+  };
+  const slotOf = (routes: Map<string, RouteSlot>, peer: string, prefix: string) => {
+    let slot = routes.get(prefix);
+    if (!slot) {
+      const row = stmts.current(peer, prefix);
+      slot = { announced: row ? row.announced : -1, updatedAt: row ? row.updatedAt : 0, write: null };
+      routes.set(prefix, slot);
+    }
+    return slot;
   };
   // Writes of route state are kept per (peer, prefix) until the batch's reads need them (a peer's routes on a peer
   // state change, the analysis at the end), so a route announced and withdrawn again in one batch is written once.
-  const pending = new Map<string, PendingWrite>();
+  // `pending` holds the routes with a write, in the order of their first write since the last flush.
+  const pending: RouteSlot[] = [];
+  const setWrite = (slot: RouteSlot, write: PendingWrite) => {
+    if (!slot.write) pending.push(slot);
+    slot.write = write;
+  };
   const flush = () => {
-    for (const write of pending.values()) {
+    for (const slot of pending) {
+      const write = slot.write!;
       if ('row' in write) stmts.upsert(write.row);
       else stmts.withdraw(write.withdrawnAt, write.peer, write.prefix);
+      slot.write = null;
     }
-    pending.clear();
+    pending.length = 0;
   };
   const relevantUpdates: RouteUpdate[] = [];
 
@@ -263,13 +289,14 @@ export function applyRouteBatch(
         session.stateChangedAt = update.timestamp;
       }
     }
+    const routes = routesOf(update.peer);
     for (const cidr of update.announce) {
       const watched = lookup(cidr);
       if (!watched && !session) continue;
-      const key = stateKey(update.peer, cidr.text);
-      const before = stateOf(key, update.peer, cidr.text);
-      if (before && before.updatedAt > update.timestamp) continue; // out of order: keep the newer state
-      pending.set(key, {
+      const slot = slotOf(routes, update.peer, cidr.text);
+      if (slot.updatedAt > update.timestamp && slot.announced !== -1) continue; // out of order: keep the newer state
+      const wasAnnounced = slot.announced === 1;
+      setWrite(slot, {
         row: {
           peer: update.peer,
           prefix: cidr.text,
@@ -287,29 +314,31 @@ export function applyRouteBatch(
           updatedAt: update.timestamp,
         },
       });
-      states.set(key, { announced: 1, updatedAt: update.timestamp });
+      slot.announced = 1;
+      slot.updatedAt = update.timestamp;
       stored++;
       if (watched) {
         relevant = true;
-        if (!before?.announced) sessionEvent(db, outbox, session, update, watched, cidr, true);
+        if (!wasAnnounced) sessionEvent(db, outbox, session, update, watched, cidr, true);
         touch(touched, watched, update.timestamp);
       }
     }
     for (const cidr of sessionDown.length ? [...update.withdraw, ...sessionDown] : update.withdraw) {
-      const key = stateKey(update.peer, cidr.text);
-      const before = stateOf(key, update.peer, cidr.text);
-      if (!before || before.updatedAt > update.timestamp) continue;
-      const write = pending.get(key);
+      const slot = slotOf(routes, update.peer, cidr.text);
+      if (slot.announced === -1 || slot.updatedAt > update.timestamp) continue;
+      const wasAnnounced = slot.announced === 1;
+      const write = slot.write;
       if (write && 'row' in write) {
         write.row.announced = 0;
         write.row.updatedAt = update.timestamp;
-      } else pending.set(key, { withdrawnAt: update.timestamp, peer: update.peer, prefix: cidr.text });
-      states.set(key, { announced: 0, updatedAt: update.timestamp });
+      } else setWrite(slot, { withdrawnAt: update.timestamp, peer: update.peer, prefix: cidr.text });
+      slot.announced = 0;
+      slot.updatedAt = update.timestamp;
       stored++;
       const watched = lookup(cidr);
       if (watched) {
         relevant = true;
-        if (before.announced) sessionEvent(db, outbox, session, update, watched, cidr, false);
+        if (wasAnnounced) sessionEvent(db, outbox, session, update, watched, cidr, false);
         touch(touched, watched, update.timestamp);
       }
     }
