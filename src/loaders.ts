@@ -145,7 +145,6 @@ function childPageLoader<Row>(
           .select(selectedColumns(spec.table, read))
           .from(sql`json_each(${sql.placeholder('ids')}) as parents`)
           .innerJoin(spec.table, sql`${spec.key} in ${pageKeys}`)
-          .orderBy(sql`parents.key`, order(spec.key))
           .prepare();
       },
     );
@@ -185,6 +184,12 @@ function childPageLoader<Row>(
           return counts.get(parentId) ?? 0;
         };
         const grouped = groupBy(parents, rows, spec.parentOf);
+        // The statement has no ORDER BY (sorting the whole batch in a temporary b-tree was about a tenth of its time):
+        // each parent's few rows are put in page order here.
+        const byKey = request.backwards
+          ? (a: Row, b: Row) => spec.keyOf(b) - spec.keyOf(a)
+          : (a: Row, b: Row) => spec.keyOf(a) - spec.keyOf(b);
+        for (const page of grouped) if (page.length > 1) page.sort(byKey);
         group.forEach((index, i) => {
           pages[index] = buildConnection(spec.kind, request, grouped[i]!, spec.keyOf, countOf(parents[i]!));
         });

@@ -105,16 +105,16 @@ export const PEERING_SERVICE_COLUMNS: Readonly<Record<string, readonly (keyof Pe
  */
 export function readReferencesNow(ctx: Context, page: Connection<PeeringServiceRow>, columns: ColumnSet | null): void {
   if (!columns || page.edges.length === 0) return;
-  if (columns.names.includes('partnerId')) ctx.loaders.partnerRows.readNow(page.edges.map((e) => e.node.partnerId));
-  const primary = columns.names.includes('primaryPeeringLocationId');
-  const backup = columns.names.includes('backupPeeringLocationId');
-  if (primary || backup) {
-    ctx.loaders.peeringLocationRows.readNow(
-      page.edges.flatMap((e) => [
-        primary ? e.node.primaryPeeringLocationId : null,
-        backup ? e.node.backupPeeringLocationId : null,
-      ]),
-    );
+  const partners: number[] = [];
+  const locations: (number | null)[] = [];
+  for (const { node } of page.edges) {
+    // A column not read (its field not asked for) is undefined, and skipped.
+    partners.push(node.partnerId);
+    locations.push(node.primaryPeeringLocationId, node.backupPeeringLocationId);
+  }
+  if (columns.names.includes('partnerId')) ctx.loaders.partnerRows.readNow(partners);
+  if (columns.names.includes('primaryPeeringLocationId') || columns.names.includes('backupPeeringLocationId')) {
+    ctx.loaders.peeringLocationRows.readNow(locations);
   }
 }
 
