@@ -183,6 +183,11 @@ export function required<T>(row: Promise<T | null>): Promise<T> {
   return row as Promise<T>;
 }
 
+/** As `required`, for a row given at once or as a promise (RowsById.get). */
+export function requiredRow<T>(row: T | null | Promise<T | null>): T | Promise<T> {
+  return row as T | Promise<T>;
+}
+
 export const OrderDirectionEnum = builder.enumType('OrderDirection', {
   description: 'Sort direction of a list.',
   values: {

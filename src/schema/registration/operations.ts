@@ -29,6 +29,7 @@ import {
   PrefixConnectionRef,
   PrefixRef,
   PrefixValidationStateEnum,
+  readReferencesNow,
 } from './types.js';
 
 const PeeringServiceOrder = orderInput(
@@ -307,13 +308,16 @@ builder.queryField('peeringServices', (t) =>
         requireReader(ctx.viewer);
         const request = pageRequest(SERVICE_CURSOR_KIND, args, undefined, args.orderBy?.direction);
         const filter = args.filter ?? {};
-        return listPeeringServices(
+        const columns = connectionColumns(info, PEERING_SERVICE_COLUMNS, ['id']);
+        const page = listPeeringServices(
           ctx.deps.db,
           ctx.loaders.scope,
           { ...filter, partnerId: idOrMissing(filter.partnerId, 'Partner') },
           request,
-          connectionColumns(info, PEERING_SERVICE_COLUMNS, ['id']),
+          columns,
         );
+        readReferencesNow(ctx, page, columns);
+        return page;
       },
     },
     {

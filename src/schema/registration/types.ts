@@ -1,11 +1,12 @@
+import type { Context } from '../../context.js';
 import { LEARNED_TYPES, PROVISIONING_STATES, VALIDATION_STATES } from '../../db/schema.js';
 import type { PrefixRow } from '../../loaders.js';
 import { PREFIX_CURSOR_KIND } from '../../loaders.js';
-import { pageRequest } from '../../services/pagination.js';
+import { type ColumnSet, type Connection, pageRequest } from '../../services/pagination.js';
 import type { PeeringServiceRow, Tag } from '../../services/peering-services.js';
 import { builder } from '../builder.js';
 import { CustomerLocationRef, PartnerRef, PeeringLocationRef } from '../catalogue/types.js';
-import { AsnScalar, connectionColumns, loadNodes, required } from '../common.js';
+import { AsnScalar, connectionColumns, loadNodes, required, requiredRow } from '../common.js';
 import { CustomerRef } from '../identity/types.js';
 
 /** Said of the enum values kept from Azure's Peering Service model that peerwatch never produces. */
@@ -96,6 +97,27 @@ export const PEERING_SERVICE_COLUMNS: Readonly<Record<string, readonly (keyof Pe
   prefixes: ['id'],
 };
 
+/**
+ * Reads now, one statement each, the partners and peering locations that the services of a page read for those fields
+ * (`columns` names their id columns) will ask for, so that each service's `partner`, `primaryPeeringLocation` and
+ * `backupPeeringLocation` answer at once instead of through a promise and a batch. A page of whole rows (null
+ * `columns`: the fields asked for are not known) reads nothing ahead.
+ */
+export function readReferencesNow(ctx: Context, page: Connection<PeeringServiceRow>, columns: ColumnSet | null): void {
+  if (!columns || page.edges.length === 0) return;
+  const partners: number[] = [];
+  const locations: (number | null)[] = [];
+  for (const { node } of page.edges) {
+    // A column not read (its field not asked for) is undefined, and skipped.
+    partners.push(node.partnerId);
+    locations.push(node.primaryPeeringLocationId, node.backupPeeringLocationId);
+  }
+  if (columns.names.includes('partnerId')) ctx.loaders.partnerRows.readNow(partners);
+  if (columns.names.includes('primaryPeeringLocationId') || columns.names.includes('backupPeeringLocationId')) {
+    ctx.loaders.peeringLocationRows.readNow(locations);
+  }
+}
+
 /** The row columns each Prefix field reads, as PEERING_SERVICE_COLUMNS. */
 export const PREFIX_COLUMNS: Readonly<Record<string, readonly (keyof PrefixRow)[]>> = {
   id: ['id'],
@@ -156,12 +178,12 @@ builder.node(PeeringServiceRef, {
     partner: t.field({
       type: PartnerRef,
       description: 'The connectivity partner (ISP or IXP) that carries the traffic to Microsoft.',
-      resolve: (s, _a, ctx) => required(ctx.loaders.partner.load(s.partnerId)),
+      resolve: (s, _a, ctx) => requiredRow(ctx.loaders.partnerRows.get(s.partnerId)),
     }),
     primaryPeeringLocation: t.field({
       type: PeeringLocationRef,
       description: "The partner's peering location that carries the traffic (at least 2 sessions on distinct routers).",
-      resolve: (s, _a, ctx) => required(ctx.loaders.peeringLocation.load(s.primaryPeeringLocationId)),
+      resolve: (s, _a, ctx) => requiredRow(ctx.loaders.peeringLocationRows.get(s.primaryPeeringLocationId)),
     }),
     backupPeeringLocation: t.field({
       type: PeeringLocationRef,
@@ -170,7 +192,7 @@ builder.node(PeeringServiceRef, {
         'Where traffic goes when the primary location fails (at least 1 session). null means None: the public internet ' +
         'is the failover route.',
       resolve: (s, _a, ctx) =>
-        s.backupPeeringLocationId == null ? null : ctx.loaders.peeringLocation.load(s.backupPeeringLocationId),
+        s.backupPeeringLocationId == null ? null : ctx.loaders.peeringLocationRows.get(s.backupPeeringLocationId),
     }),
     provisioningState: t.expose('provisioningState', {
       type: ProvisioningStateEnum,
