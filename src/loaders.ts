@@ -202,7 +202,7 @@ function childPageLoader<Row>(
 
 /**
  * Rows by id for one request: a DataLoader (batched, a promise per load) that keeps the rows it has read, so that
- * `get` answers a row already read synchronously (no promise: graphql-jit completes the field at once, without a
+ * `load` answers a row already read synchronously (no promise: graphql-jit completes the field at once, without a
  * microtask and an asynchronous completion of the object around it), and `readNow` reads the missing rows of a list of
  * ids at once, in one statement (a page whose items will each ask for one of them).
  */
@@ -220,7 +220,7 @@ export class RowsById<Row> {
   }
 
   /** The row (null: none visible), at once when it was read before, else as the loader's promise. */
-  get(id: number): Row | null | Promise<Row | null> {
+  load(id: number): Row | null | Promise<Row | null> {
     const row = this.held.get(id);
     return row !== undefined || this.held.has(id) ? row! : this.loader.load(id);
   }
@@ -439,18 +439,12 @@ export function createLoaders(db: DB, viewer: Viewer) {
 
   return {
     scope,
+    /** Partners by id; rows already read are answered at once (see RowsById). */
     get partner() {
-      return partner().loader;
-    },
-    get peeringLocation() {
-      return peeringLocation().loader;
-    },
-    /** The partner loader with the rows it holds answered at once (see RowsById). */
-    get partnerRows() {
       return partner();
     },
-    /** The peering location loader with the rows it holds answered at once (see RowsById). */
-    get peeringLocationRows() {
+    /** Peering locations by id; rows already read are answered at once (see RowsById). */
+    get peeringLocation() {
       return peeringLocation();
     },
     get partnerLocations() {

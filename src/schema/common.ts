@@ -179,12 +179,7 @@ export async function loadNodes<T>(loader: DataLoader<number, T | null>, ids: re
  * it: one promise and one microtask less per object). A missing row still fails that field, as graphql-js refuses null
  * for a non-null field.
  */
-export function required<T>(row: Promise<T | null>): Promise<T> {
-  return row as Promise<T>;
-}
-
-/** As `required`, for a row given at once or as a promise (RowsById.get). */
-export function requiredRow<T>(row: T | null | Promise<T | null>): T | Promise<T> {
+export function required<T>(row: T | null | Promise<T | null>): T | Promise<T> {
   return row as T | Promise<T>;
 }
 

@@ -45,7 +45,7 @@ export const PeeringSessionRef = builder.objectRef<SessionRow>('PeeringSession')
 builder.node(PartnerRef, {
   description: 'A connectivity partner (ISP or IXP) that peers with Microsoft (AS8075) for Peering Service.',
   id: { resolve: (p) => p.id },
-  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.partner, ids),
+  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.partner.loader, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Published name, unique (case-insensitive), e.g. AMS-IX.' }),
     kind: t.expose('kind', { type: PartnerKindEnum, description: 'ISP or IXP.' }),
@@ -74,7 +74,7 @@ builder.node(PartnerRef, {
 builder.node(PeeringLocationRef, {
   description: 'A Microsoft edge metro where partners peer with AS8075.',
   id: { resolve: (l) => l.id },
-  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.peeringLocation, ids),
+  loadMany: async (ids, ctx) => loadNodes(ctx.loaders.peeringLocation.loader, ids),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Metro name, e.g. Amsterdam, Ashburn, Tokyo.' }),
     country: t.exposeString('country', { description: 'Country name in English, e.g. Netherlands.' }),

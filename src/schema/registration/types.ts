@@ -6,7 +6,7 @@ import { type ColumnSet, type Connection, pageRequest } from '../../services/pag
 import type { PeeringServiceRow, Tag } from '../../services/peering-services.js';
 import { builder } from '../builder.js';
 import { CustomerLocationRef, PartnerRef, PeeringLocationRef } from '../catalogue/types.js';
-import { AsnScalar, connectionColumns, loadNodes, required, requiredRow } from '../common.js';
+import { AsnScalar, connectionColumns, loadNodes, required } from '../common.js';
 import { CustomerRef } from '../identity/types.js';
 
 /** Said of the enum values kept from Azure's Peering Service model that peerwatch never produces. */
@@ -112,9 +112,9 @@ export function readReferencesNow(ctx: Context, page: Connection<PeeringServiceR
     partners.push(node.partnerId);
     locations.push(node.primaryPeeringLocationId, node.backupPeeringLocationId);
   }
-  if (columns.names.includes('partnerId')) ctx.loaders.partnerRows.readNow(partners);
+  if (columns.names.includes('partnerId')) ctx.loaders.partner.readNow(partners);
   if (columns.names.includes('primaryPeeringLocationId') || columns.names.includes('backupPeeringLocationId')) {
-    ctx.loaders.peeringLocationRows.readNow(locations);
+    ctx.loaders.peeringLocation.readNow(locations);
   }
 }
 
@@ -178,12 +178,12 @@ builder.node(PeeringServiceRef, {
     partner: t.field({
       type: PartnerRef,
       description: 'The connectivity partner (ISP or IXP) that carries the traffic to Microsoft.',
-      resolve: (s, _a, ctx) => requiredRow(ctx.loaders.partnerRows.get(s.partnerId)),
+      resolve: (s, _a, ctx) => required(ctx.loaders.partner.load(s.partnerId)),
     }),
     primaryPeeringLocation: t.field({
       type: PeeringLocationRef,
       description: "The partner's peering location that carries the traffic (at least 2 sessions on distinct routers).",
-      resolve: (s, _a, ctx) => requiredRow(ctx.loaders.peeringLocationRows.get(s.primaryPeeringLocationId)),
+      resolve: (s, _a, ctx) => required(ctx.loaders.peeringLocation.load(s.primaryPeeringLocationId)),
     }),
     backupPeeringLocation: t.field({
       type: PeeringLocationRef,
@@ -192,7 +192,7 @@ builder.node(PeeringServiceRef, {
         'Where traffic goes when the primary location fails (at least 1 session). null means None: the public internet ' +
         'is the failover route.',
       resolve: (s, _a, ctx) =>
-        s.backupPeeringLocationId == null ? null : ctx.loaders.peeringLocationRows.get(s.backupPeeringLocationId),
+        s.backupPeeringLocationId == null ? null : ctx.loaders.peeringLocation.load(s.backupPeeringLocationId),
     }),
     provisioningState: t.expose('provisioningState', {
       type: ProvisioningStateEnum,
