@@ -67,6 +67,20 @@ export type Checked = { ok: true; update: RouteUpdate } | { ok: false; field: st
 const NONE = Object.freeze([]) as unknown as never[];
 
 const bad = (field: string[], message: string): Checked => ({ ok: false, field, message });
+
+/**
+ * Parses a list of CIDR texts onto `into`; the first one that is not a CIDR gives the rejection, at `at` and its
+ * index (`what` names the item when it is not even a string).
+ */
+function parsePrefixesInto(texts: readonly unknown[], into: Cidr[], at: string[], what: string): Checked | null {
+  for (let j = 0; j < texts.length; j++) {
+    const text = texts[j];
+    const parsed = typeof text === 'string' ? parseCidr(text) : null;
+    if (!parsed?.ok) return bad([...at, String(j)], parsed?.message ?? `${what} must be a CIDR string`);
+    into.push(parsed.cidr);
+  }
+  return null;
+}
 const isPathAsn = (h: unknown) => isAsn(h) && h !== 0;
 
 export function checkRouteUpdate(input: RouteUpdateInput, raw: unknown = input): Checked {
@@ -154,18 +168,9 @@ function checkUpdate(
       return bad(['announcements', String(i), 'nextHop'], 'nextHop must be an IP address');
     }
     if (!Array.isArray(a.prefixes)) return bad(['announcements', String(i), 'prefixes'], 'prefixes must be a list');
-    for (let j = 0; j < a.prefixes.length; j++) {
-      const text = a.prefixes[j];
-      const parsed = typeof text === 'string' ? parseCidr(text) : null;
-      if (!parsed?.ok) {
-        return bad(
-          ['announcements', String(i), 'prefixes', String(j)],
-          parsed?.message ?? 'prefix must be a CIDR string',
-        );
-      }
-      announce.push(parsed.cidr);
-      count++;
-    }
+    const failed = parsePrefixesInto(a.prefixes, announce, ['announcements', String(i), 'prefixes'], 'prefix');
+    if (failed) return failed;
+    count += a.prefixes.length;
   }
   if (announce.length && path.length === 0) return bad(['path'], 'an announcement needs a non-empty AS path');
 
@@ -174,13 +179,9 @@ function checkUpdate(
   }
   const withdrawals = input.withdrawals ?? NONE;
   const withdraw: Cidr[] = withdrawals.length ? [] : NONE;
-  for (let j = 0; j < withdrawals.length; j++) {
-    const text = withdrawals[j];
-    const parsed = typeof text === 'string' ? parseCidr(text) : null;
-    if (!parsed?.ok) return bad(['withdrawals', String(j)], parsed?.message ?? 'withdrawal must be a CIDR string');
-    withdraw.push(parsed.cidr);
-    count++;
-  }
+  const failed = parsePrefixesInto(withdrawals, withdraw, ['withdrawals'], 'withdrawal');
+  if (failed) return failed;
+  count += withdrawals.length;
   if (count > MAX_PREFIXES_PER_UPDATE)
     return bad(['announcements'], `at most ${MAX_PREFIXES_PER_UPDATE} prefixes per update`);
   return {
