@@ -27,11 +27,11 @@ import { type AppPubSub, createAppPubSub } from './pubsub.js';
 import { createEventBus } from './realtime/bus.js';
 import { LiveOperations } from './realtime/live-operations.js';
 import { useMultiplexedSubscriptions } from './realtime/multiplex.js';
-import { useLiveOperations, useSubscriptionCost } from './realtime/plugin.js';
+import { useLiveOperations } from './realtime/plugin.js';
 import { Semaphore } from './realtime/semaphore.js';
 import { TokenGuard, type TokenHolder } from './realtime/token-guard.js';
 import { createGraphQLWsServer } from './realtime/ws-server.js';
-import { useOperationCost } from './schema/cost.js';
+import { useOperationCost, useSubscriptionCost } from './schema/cost.js';
 import { printedSchema, schema } from './schema/index.js';
 import type { ServiceDeps } from './services/deps.js';
 import { refusedTokens, viewerFromAuthorization } from './services/identity.js';
@@ -270,7 +270,7 @@ query Partners {
         maxAliases: { n: env.MAX_ALIASES },
         maxTokens: { n: env.MAX_TOKENS },
         maxDirectives: { n: 20 },
-        // Cost is computed by the schema's complexity plugin (it knows page sizes), not by armor.
+        // Cost is computed by src/schema/cost.ts with the schema's complexity rules (they know page sizes), not by armor.
         costLimit: { enabled: false },
         blockFieldSuggestion: { enabled: env.NODE_ENV === 'production' },
       }),

@@ -1,5 +1,4 @@
-import { createComplexityRule } from '@pothos/plugin-complexity';
-import { type ExecutionResult, type GraphQLError, validate } from 'graphql';
+import type { ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { Endable, type LiveOperation, type LiveOperations, type Transport } from './live-operations.js';
@@ -96,29 +95,6 @@ export function useLiveOperations(
           hooks,
         ) as never,
       );
-    },
-  };
-}
-
-/**
- * Query cost is checked when a subscription starts: the schema's complexity plugin checks root resolvers, which
- * for a subscription run per event, so an over-cost subscription would be accepted and then fail on every event.
- * This runs the same cost rules (the fields' `complexity` extensions) once, before subscribing, and refuses it.
- */
-export function useSubscriptionCost(maxCost: number, error: (cost: number) => GraphQLError): Plugin {
-  return {
-    onSubscribe({ args, setResultAndStopExecution }) {
-      let cost = 0;
-      const rule = createComplexityRule({
-        context: args.contextValue as object,
-        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-        operationName: args.operationName,
-        onResult: (result) => {
-          cost = result.complexity;
-        },
-      });
-      validate(args.schema, args.document, [rule]);
-      if (cost > maxCost) setResultAndStopExecution({ errors: [error(cost)] });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { ComplexityErrorKind, complexityFromQuery } from '@pothos/plugin-complexity';
 import {
   type DocumentNode,
+  type GraphQLError,
   type GraphQLFieldResolver,
   type GraphQLSchema,
   Kind,
@@ -61,6 +62,30 @@ function operationCost(
   if (byVariables.size >= VARIABLE_SETS_KEPT) byVariables.clear();
   byVariables.set(key, cost);
   return cost;
+}
+
+/**
+ * Refuses a subscription over `maxCost` when it starts. The root-field check below would run per event (a
+ * subscription's root resolver runs for every item), so an over-cost subscription would be accepted and then fail on
+ * every event. Same cost and memo as queries.
+ */
+export function useSubscriptionCost(maxCost: number, error: (cost: number) => GraphQLError): Plugin {
+  return {
+    onSubscribe({ args, setResultAndStopExecution }) {
+      let cost: number;
+      try {
+        cost = operationCost(
+          args.schema,
+          args.document,
+          args.operationName,
+          args.variableValues as Record<string, unknown> | undefined,
+        );
+      } catch {
+        return; // no such operation, or variables that do not coerce: subscribe answers with its own errors
+      }
+      if (cost > maxCost) setResultAndStopExecution({ errors: [error(cost)] });
+    },
+  };
 }
 
 /** Computes (or recalls) the cost of each query and mutation before it executes. */
